@@ -160,7 +160,7 @@ function readOptions(
   for (const spec of specs) {
     const value = raw[spec.key];
     const at = path ? `${path}.${spec.key}` : spec.key;
-    if (value === undefined) {
+    if (value === undefined || (value === null && spec.default === null)) {
       if (spec.default === undefined) problems.push({ path: at, value, message: "is required" });
       out[spec.key] = spec.default;
       continue;

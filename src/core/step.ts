@@ -257,6 +257,7 @@ function reload(ctx: Step, input: unknown): void {
     group.removed = true;
     state.groups.set(name, group);
     resize(ctx, group, group.config.count, 0);
+    forgetIfDrained(state, group);
   }
   let total = 0;
   for (const group of state.groups.values()) {
@@ -266,11 +267,10 @@ function reload(ctx: Step, input: unknown): void {
     for (const slot of activeSlots(group)) {
       if (slot.successor !== null) retireSuccessor(ctx, slot); // superseded by this generation
       if (slot.holder === null) {
-        if (slot.done) {
-          slot.done = false;
-          if (slot.backoffTimer === null) spawnWorker(ctx, group, slot, "holder");
-        }
-        continue; // an empty slot gets the new generation when it refills
+        // An empty slot gets the new generation when it refills: now, unless a backoff is pending.
+        slot.done = false;
+        if (slot.backoffTimer === null) spawnWorker(ctx, group, slot, "holder");
+        continue;
       }
       if (ctx.state.workers.get(slot.holder)!.generation === group.generation) continue;
       setRollPending(group, slot, true);
@@ -528,6 +528,7 @@ function promote(group: GroupState, slot: Slot, successor: Worker): void {
   slot.holder = successor.id;
   slot.successor = null;
   slot.respawnOnExit = false;
+  setRollPending(group, slot, false);
 }
 
 function stopWorker(ctx: Step, worker: Worker, reason: StopReason, kill: boolean): void {
@@ -562,7 +563,8 @@ function forceKill(ctx: Step, worker: Worker, reason: "immediate" | null): void 
   worker.killRequested = true;
   if (reason !== null) record(ctx, { type: "killing", at: ctx.now, id: worker.id, group: worker.group, slot: worker.slot, reason });
   disarm(ctx, worker, "kill");
-  worker.timers.kill = arm(ctx, ctx.now + groupOf(ctx, worker).config.killTimeoutMs, { kind: "kill", worker: worker.id });
+  // At least 1 ms: with killTimeoutMs 0 a deadline re-armed at `now` would fire again at once, forever.
+  worker.timers.kill = arm(ctx, ctx.now + Math.max(1, groupOf(ctx, worker).config.killTimeoutMs), { kind: "kill", worker: worker.id });
   if (worker.pid === null) worker.stopPending = true;
   else ctx.effects.push({ type: "signal", id: worker.id, signal: "SIGKILL" });
 }
@@ -571,7 +573,8 @@ function forceKill(ctx: Step, worker: Worker, reason: "immediate" | null): void 
 function workerGone(ctx: Step, worker: Worker, code: number | null, signal: string | null, how: string): void {
   const { state } = ctx;
   const group = groupOf(ctx, worker);
-  const slot = group.slots[worker.slot]!;
+  // An extra may outlive its slot (scaled away) while it drains.
+  const slot: Slot | undefined = group.slots[worker.slot];
   group.counts[worker.phase === "ready" ? "ready" : worker.phase === "stopping" ? "stopping" : "starting"] -= 1;
   if (worker.role !== "holder") group.counts.extras -= 1;
   for (const kind of ["boot", "after", "live", "uptime", "kill"] as const) disarm(ctx, worker, kind);
@@ -579,20 +582,21 @@ function workerGone(ctx: Step, worker: Worker, code: number | null, signal: stri
   state.workers.delete(worker.id);
   const planned = worker.stopReason !== null && worker.stopReason !== "bootTimeout" && worker.stopReason !== "hang";
   record(ctx, { type: "exited", at: ctx.now, id: worker.id, group: worker.group, slot: worker.slot, pid: worker.pid, code, signal, planned });
-  const wasHolder = slot.holder === worker.id;
-  const wasSuccessor = slot.successor === worker.id;
-  if (wasHolder) slot.holder = null;
-  if (wasSuccessor) slot.successor = null;
+  const wasHolder = slot?.holder === worker.id;
+  const wasSuccessor = slot?.successor === worker.id;
+  if (slot !== undefined && wasHolder) slot.holder = null;
+  if (slot !== undefined && wasSuccessor) slot.successor = null;
 
   if (state.phase !== "running") return finishIfDrained(ctx);
 
-  if (slot.retiring || group.removed) {
+  if (slot === undefined || slot.retiring || group.removed) {
     dropRetiredSlots(group);
-    if (group.removed && group.slots.length === 0) state.groups.delete(group.config.name);
+    forgetIfDrained(state, group);
   } else if (wasHolder || wasSuccessor) {
     if (planned) {
       if (wasHolder && slot.successor !== null) promote(group, slot, state.workers.get(slot.successor)!);
-      else if (wasHolder && slot.respawnOnExit) spawnWorker(ctx, group, slot, "holder");
+      // A pending backoff (its successor crashed) refills the slot when it fires.
+      else if (wasHolder && slot.respawnOnExit && slot.backoffTimer === null) spawnWorker(ctx, group, slot, "holder");
     } else {
       crashed(ctx, group, slot, worker, code, signal, how);
     }
@@ -608,14 +612,14 @@ function crashed(ctx: Step, group: GroupState, slot: Slot, worker: Worker, code:
   const abnormal = code !== 0 || signal !== null || worker.stopReason !== null;
   const restartable = config.restart === "permanent" || (config.restart === "transient" && abnormal);
   const wasHolder = worker.role === "holder";
-  if (!restartable) {
-    if (wasHolder && slot.successor === null) slot.done = true;
-    if (!wasHolder) setRollPending(group, slot, false);
-    return;
-  }
   if (wasHolder && slot.successor !== null) {
     // A rollout's successor is already on its way: it takes the slot.
     promote(group, slot, state.workers.get(slot.successor)!);
+    return;
+  }
+  if (!restartable) {
+    if (wasHolder && slot.successor === null) slot.done = true;
+    if (!wasHolder || slot.done) setRollPending(group, slot, false);
     return;
   }
   if (exceedsIntensity(state.restartTimes, now, state.config)) {
@@ -627,6 +631,11 @@ function crashed(ctx: Step, group: GroupState, slot: Slot, worker: Worker, code:
   state.rng = draw.state;
   const delay = backoffDelayMs(config.backoff, slot.crashes, draw.value);
   record(ctx, { type: "restarting", at: now, group: config.name, slot: slot.index, inMs: delay, attempt: slot.crashes });
+  if (slot.backoffTimer !== null) {
+    // The holder crashed while its successor's restart was waiting: one wait, the longer one.
+    cancel(ctx, slot.backoffTimer);
+    slot.backoffTimer = null;
+  }
   if (delay === 0) {
     if (wasHolder) spawnWorker(ctx, group, slot, "holder");
     else if (slot.rollPending) group.rolloutQueue.push(slot.index);
@@ -766,7 +775,13 @@ function resize(ctx: Step, group: GroupState, from: number, to: number): void {
   dropRetiredSlots(group);
 }
 
-/** Forget retiring slots at the top once their workers are gone. */
+/** Forget a group a reload removed once its last slot and worker are gone. */
+function forgetIfDrained(state: State, group: GroupState): void {
+  const { starting, ready, stopping } = group.counts;
+  if (group.removed && group.slots.length === 0 && starting + ready + stopping === 0) state.groups.delete(group.config.name);
+}
+
+/** Forget retiring slots at the top once their holders are gone (extras may still drain). */
 function dropRetiredSlots(group: GroupState): void {
   const slots = group.slots;
   while (slots.length > 0) {
