@@ -1,0 +1,335 @@
+/**
+ * Throughput of the pure core: events per second through `step` for 10 to
+ * 10,000 workers, printed as a markdown table.
+ *
+ * A workload is recorded first by a small discrete-event driver on virtual
+ * time: every worker heartbeats at the interval its spawn spec asks for
+ * (mostly heartbeats, then), liveness and uptime timers fire as they come
+ * due, and about one event in a hundred is a crash, which the core answers
+ * with spawn -> spawned -> ready (and, for a slot that crashed recently, a
+ * backoff timer). The core is deterministic, so replaying the recorded
+ * events against a copy of the steady-state snapshot reproduces the same
+ * run; only that replay is timed, so the driver's own cost is not measured.
+ *
+ * The recording is cut into 6 consecutive rounds replayed on one state: the
+ * first warms up (and lets the copied state settle in the old generation,
+ * as a supervisor's long-lived state would), the median of the other 5 is
+ * reported.
+ *
+ * Run:
+ *   node_modules/.bin/deno run -A bench/core.ts
+ *   node_modules/.bin/bun bench/core.ts
+ *   node_modules/.bin/tsc -p tsconfig.build.json && node .build/bench/core.js
+ *
+ * @module
+ */
+
+import { validateConfig } from "../src/core/config.ts";
+import { nextRandom } from "../src/core/prng.ts";
+import { cloneState, initialState, step } from "../src/core/step.ts";
+import type { Config, Effect, Event, State } from "../src/core/types.ts";
+
+/** Events per round; each row records a warm-up round and `ROUNDS` timed ones. */
+const EVENTS = 300_000;
+const ROUNDS = 5;
+/** Chance that an event is followed by the crash of a random ready worker. */
+const CRASH_RATE = 0.01;
+/** Virtual time from spawn to the process existing, and from there to `ready`. */
+const SPAWN_MS = 1;
+const BOOT_MS = 50;
+
+/** One row of the table: how many workers, in how many groups. */
+interface Layout {
+  readonly workers: number;
+  readonly groups: number;
+}
+
+const LAYOUTS: readonly Layout[] = [
+  { workers: 10, groups: 1 },
+  { workers: 100, groups: 1 },
+  { workers: 1_000, groups: 1 },
+  { workers: 10_000, groups: 1 },
+  { workers: 10_000, groups: 10 },
+];
+
+/** An event the core saw, and when. */
+interface Timed {
+  readonly at: number;
+  readonly event: Event;
+}
+
+/** A recorded workload: the steady state it starts from and the rounds of events after it. */
+interface Workload {
+  readonly snapshot: State;
+  readonly rounds: readonly (readonly Timed[])[];
+}
+
+/** One measured row. */
+interface Row {
+  readonly label: string;
+  readonly events: number;
+  readonly seconds: number;
+}
+
+// ------------------------------------------------------------ the driver
+
+interface Pending {
+  readonly at: number;
+  readonly seq: number;
+  readonly event: Event;
+  cancelled: boolean;
+}
+
+/** A binary min-heap of pending events by (time, insertion order). */
+class Agenda {
+  readonly #heap: Pending[] = [];
+  #seq = 0;
+
+  push(at: number, event: Event): Pending {
+    const item: Pending = { at, seq: this.#seq++, event, cancelled: false };
+    const heap = this.#heap;
+    heap.push(item);
+    let index = heap.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (!earlier(heap[index]!, heap[parent]!)) break;
+      [heap[index], heap[parent]] = [heap[parent]!, heap[index]!];
+      index = parent;
+    }
+    return item;
+  }
+
+  pop(): Pending | undefined {
+    const heap = this.#heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (top === undefined || last === undefined || heap.length === 0) return top;
+    heap[0] = last;
+    let index = 0;
+    for (;;) {
+      const left = index * 2 + 1;
+      let least = index;
+      if (left < heap.length && earlier(heap[left]!, heap[least]!)) least = left;
+      if (left + 1 < heap.length && earlier(heap[left + 1]!, heap[least]!)) least = left + 1;
+      if (least === index) return top;
+      [heap[index], heap[least]] = [heap[least]!, heap[index]!];
+      index = least;
+    }
+  }
+}
+
+function earlier(a: Pending, b: Pending): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
+/** The recording driver: feeds the core, answers its effects like a well-behaved world. */
+class World {
+  state: State;
+  now = 0;
+  readonly #agenda = new Agenda();
+  readonly #timers = new Map<string, Pending>();
+  /** Heartbeat interval per worker id, for workers whose process is up. */
+  readonly #beats = new Map<number, number>();
+  /** Ready worker ids, for picking a crash victim. */
+  readonly #ready: number[] = [];
+  #nextPid = 1000;
+  #rng: number;
+
+  constructor(config: Config, seed: number) {
+    this.state = initialState(config);
+    this.#rng = seed;
+  }
+
+  /** Feed one event now and answer its effects. */
+  feed(event: Event): void {
+    const result = step(this.state, event, this.now);
+    this.state = result.state;
+    this.#observe(event);
+    for (const effect of result.effects) this.#answer(effect);
+  }
+
+  /** Run the next pending event; returns it, or null when nothing is left. */
+  next(): Timed | null {
+    for (;;) {
+      const item = this.#agenda.pop();
+      if (item === undefined) return null;
+      if (item.cancelled) continue;
+      if (item.event.type === "timer") this.#timers.delete(item.event.id);
+      if (item.event.type === "heartbeat" && !this.#beats.has(item.event.id)) continue;
+      this.now = item.at;
+      this.feed(item.event);
+      return { at: item.at, event: item.event };
+    }
+  }
+
+  /** The id of a random ready worker, removed from the ready list. */
+  takeVictim(): number | null {
+    if (this.#ready.length === 0) return null;
+    const index = Math.floor(this.random() * this.#ready.length);
+    const id = this.#ready[index]!;
+    this.#ready[index] = this.#ready[this.#ready.length - 1]!;
+    this.#ready.pop();
+    return id;
+  }
+
+  random(): number {
+    const draw = nextRandom(this.#rng);
+    this.#rng = draw.state;
+    return draw.value;
+  }
+
+  #observe(event: Event): void {
+    if (event.type === "ready") {
+      this.#ready.push(event.id);
+      const interval = this.#beats.get(event.id);
+      if (interval !== undefined && interval > 0) this.#agenda.push(this.now + interval, { type: "heartbeat", id: event.id });
+    } else if (event.type === "heartbeat") {
+      this.#agenda.push(this.now + this.#beats.get(event.id)!, event);
+    } else if (event.type === "exited") {
+      this.#beats.delete(event.id);
+    }
+  }
+
+  #answer(effect: Effect): void {
+    switch (effect.type) {
+      case "spawn": {
+        const { id, heartbeatMs } = effect.spec;
+        this.#beats.set(id, heartbeatMs);
+        this.#agenda.push(this.now + SPAWN_MS, { type: "spawned", id, pid: this.#nextPid++ });
+        this.#agenda.push(this.now + SPAWN_MS + BOOT_MS, { type: "ready", id });
+        return;
+      }
+      case "signal":
+      case "send":
+        this.#agenda.push(this.now + 1, { type: "exited", id: effect.id, code: 0, signal: null });
+        return;
+      case "setTimer":
+        this.#timers.set(effect.id, this.#agenda.push(effect.at, { type: "timer", id: effect.id }));
+        return;
+      case "cancelTimer": {
+        const timer = this.#timers.get(effect.id);
+        if (timer !== undefined) timer.cancelled = true;
+        this.#timers.delete(effect.id);
+        return;
+      }
+      case "emit":
+      case "exit":
+        return;
+    }
+  }
+}
+
+// -------------------------------------------------------------- workload
+
+function configFor(layout: Layout): Config {
+  const perGroup = layout.workers / layout.groups;
+  const result = validateConfig({
+    maxRestarts: 1_000_000,
+    periodMs: 60_000,
+    groups: Array.from({ length: layout.groups }, (_, index) => ({
+      name: `g${index}`,
+      command: ["app"],
+      count: perGroup,
+      ready: "ipc",
+      heartbeatTimeoutMs: 3000,
+    })),
+  });
+  if (!result.ok) throw new Error(`bench config: ${JSON.stringify(result.problems)}`);
+  return result.config;
+}
+
+/** Bring every worker up, snapshot the steady state, then record the rounds of the mix. */
+function record(layout: Layout): Workload {
+  const world = new World(configFor(layout), 42);
+  world.feed({ type: "start" });
+  while (readyCount(world.state) < layout.workers) world.next();
+  const snapshot = cloneState(world.state);
+  const rounds = Array.from({ length: ROUNDS + 1 }, () => recordRound(world));
+  return { snapshot, rounds };
+}
+
+function recordRound(world: World): Timed[] {
+  const events: Timed[] = [];
+  while (events.length < EVENTS) {
+    const timed = world.next();
+    if (timed === null) throw new Error("bench: the world ran out of events");
+    events.push(timed);
+    if (events.length < EVENTS && world.random() < CRASH_RATE) {
+      const victim = world.takeVictim();
+      if (victim === null) continue;
+      const crash: Event = { type: "exited", id: victim, code: 1, signal: null };
+      world.feed(crash);
+      events.push({ at: world.now, event: crash });
+    }
+  }
+  return events;
+}
+
+function readyCount(state: State): number {
+  let ready = 0;
+  for (const group of state.groups.values()) ready += group.counts.ready;
+  return ready;
+}
+
+// ------------------------------------------------------------ measuring
+
+/** Replay one round on `state`; returns the state after it and the seconds it took. */
+function replay(state: State, events: readonly Timed[]): { state: State; seconds: number } {
+  const t0 = performance.now();
+  for (let i = 0; i < events.length; i++) {
+    const timed = events[i]!;
+    state = step(state, timed.event, timed.at).state;
+  }
+  return { state, seconds: (performance.now() - t0) / 1000 };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function measure(layout: Layout, workload: Workload): Row {
+  const [warmUp, ...timed] = workload.rounds;
+  let state = replay(cloneState(workload.snapshot), warmUp!).state;
+  const seconds = timed.map((events) => {
+    const result = replay(state, events);
+    state = result.state;
+    return result.seconds;
+  });
+  const label = layout.groups === 1 ? `${layout.workers}` : `${layout.workers} (${layout.groups} groups)`;
+  return { label, events: EVENTS, seconds: median(seconds) };
+}
+
+/** How a round's events divide by type, for the table's footnote. */
+function mixOf(events: readonly Timed[]): string {
+  const counts = new Map<string, number>();
+  for (const { event } of events) counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
+  const total = events.length;
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${((100 * n) / total).toFixed(1)}%`).join(", ");
+}
+
+function table(rows: readonly Row[]): string {
+  const base = rows[0]!.seconds / rows[0]!.events;
+  const lines = ["| workers | events | seconds | events/s | ns/event | ratio vs 10 workers |", "| ---: | ---: | ---: | ---: | ---: | ---: |"];
+  for (const row of rows) {
+    const perEvent = row.seconds / row.events;
+    const rate = Math.round(row.events / row.seconds).toLocaleString("en-US");
+    lines.push(`| ${row.label} | ${row.events.toLocaleString("en-US")} | ${row.seconds.toFixed(4)} | ${rate} | ${(perEvent * 1e9).toFixed(1)} | ${(perEvent / base).toFixed(2)} |`);
+  }
+  return lines.join("\n");
+}
+
+function main(): void {
+  const rows: Row[] = [];
+  let mix = "";
+  for (const layout of LAYOUTS) {
+    const workload = record(layout);
+    rows.push(measure(layout, workload));
+    if (layout.workers === 1_000) mix = mixOf(workload.rounds[1]!);
+  }
+  console.log(table(rows));
+  console.log(`\nEvent mix at 1,000 workers: ${mix}.`);
+  console.log(`Median of ${ROUNDS} timed rounds of ${EVENTS.toLocaleString("en-US")} events after one warm-up round, on one state.`);
+}
+
+main();
