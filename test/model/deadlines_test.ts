@@ -23,8 +23,7 @@ test("step() arms a boot deadline for every starting worker and a kill deadline 
       const world = play(config, commands, [3]);
       world.settle();
       world.stopAndDrain();
-      assert.equal(world.state.timers.size, 0, `timers left armed after the exit\n${world.describe()}`);
-      assert.equal(world.armed.size, 0, `the driver holds timers after the exit\n${world.describe()}`);
+      if (world.state.timers.size > 0 || world.armed.size > 0) assert.fail(`invariant 3: timers left armed after the exit\n${world.describe()}`);
     }),
     FILE,
   );

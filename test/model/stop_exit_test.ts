@@ -21,7 +21,7 @@ test("step() spawns nothing after stop and emits exit once, after the last worke
     fc.property(configArbitrary(), commandsArbitrary(mix, 30), fc.boolean(), (config, commands, graceful) => {
       const world = play(config, commands, [4]);
       world.stopAndDrain(graceful);
-      assert.equal(world.exits.length, 1, `expected one exit, got ${JSON.stringify(world.exits)}\n${world.describe()}`);
+      if (world.exits.length !== 1) assert.fail(`invariant 4: expected one exit, got ${JSON.stringify(world.exits)}\n${world.describe()}`);
       assert.ok(world.state.phase === "stopped" || world.state.phase === "failed", `phase ${world.state.phase} after the exit`);
       assert.equal(world.state.workers.size, 0);
       assert.deepEqual(world.sim.livePids(), []);
