@@ -292,6 +292,9 @@ function scale(ctx: Step, name: string, count: number): void {
   }
   const from = group.config.count;
   group.config = { ...group.config, count };
+  // The config records the scale, so a reload without a new config keeps it.
+  const state = ctx.state;
+  state.config = { ...state.config, groups: state.config.groups.map((g) => (g.name === name ? group.config : g)) };
   resize(ctx, group, from, count);
   record(ctx, { type: "scaled", at: ctx.now, group: name, from, to: count });
   pumpRollout(ctx, group);

@@ -751,3 +751,14 @@ test("step() rejects requests once stopping", () => {
     assert.deepEqual(step(state, event, 2).effects, [{ type: "emit", record: { type: "rejected", at: 2, event: event.type, reason: "the supervisor is stopping" } }]);
   }
 });
+
+test("step() keeps a group's scaled count across a reload without a new config", () => {
+  const sim = running({ groups: [web({ count: 2 })] });
+  sim.dispatch({ type: "scale", group: "web", count: 4 });
+  sim.advance(200);
+  sim.dispatch({ type: "reload" });
+  sim.advance(2000);
+  assert.equal(sim.state.config.groups[0]!.count, 4);
+  assert.equal(groupOf(sim).counts.ready, 4);
+  assert.ok([...sim.state.workers.values()].every((w) => w.generation === 2));
+});

@@ -13,8 +13,6 @@ import type { Config } from "../../src/core/types.ts";
 export interface Model {
   /** Group names, in config order; commands pick groups by index modulo their number. */
   readonly groups: readonly string[];
-  /** Counts in the config: what a `reload` without a new config resets `desired` to. */
-  readonly configured: readonly number[];
   /** Desired workers per group. */
   desired: number[];
   /** The generation new workers get: 1, plus one per accepted reload. */
@@ -45,11 +43,9 @@ export interface Model {
  * @returns A model with every group at its configured count, generation 1.
  */
 export function initialModel(config: Config): Model {
-  const configured = config.groups.map((group) => group.count);
   return {
     groups: config.groups.map((group) => group.name),
-    configured,
-    desired: [...configured],
+    desired: config.groups.map((group) => group.count),
     generation: 1,
     rollout: null,
     stopBegan: false,

@@ -1,7 +1,7 @@
 /**
  * Request: a rolling reload with the current config. It bumps the
- * generation and, since it re-applies the config, resets every group to its
- * configured count (undoing earlier scales).
+ * generation and keeps every group's count (a scale is part of the config
+ * it reloads).
  *
  * @module
  */
@@ -21,7 +21,6 @@ export class ReloadCommand implements Command<Model, World> {
     const accepted = accepting(model);
     if (accepted) {
       model.generation += 1;
-      model.desired = [...model.configured];
       model.rollout = { readySlots: world.readySlots(model.desired) };
       world.finished.clear();
     }
