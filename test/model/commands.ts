@@ -15,14 +15,13 @@ import { replayPath } from "./_replay.ts";
 import { CrashCommand } from "./crash_command.ts";
 import { FailSpawnsCommand } from "./fail_spawns_command.ts";
 import { HangCommand } from "./hang_command.ts";
-import { KillCommand } from "./kill_command.ts";
+import { SignalCommand } from "./signal_command.ts";
 import type { Model } from "./model.ts";
 import { ReloadCommand } from "./reload_command.ts";
 import { RestartCommand } from "./restart_command.ts";
 import { ScaleCommand } from "./scale_command.ts";
 import { StaleEventCommand } from "./stale_event_command.ts";
 import { StopCommand } from "./stop_command.ts";
-import { TermCommand } from "./term_command.ts";
 import { TickCommand } from "./tick_command.ts";
 import { type Invariant, World } from "./world.ts";
 
@@ -56,8 +55,8 @@ export const CRASH_MIX: Mix = { kill: 3, term: 1, crash: 4, hang: 1, failSpawns:
 const index = fc.nat({ max: 99 });
 
 const ARBITRARIES: { readonly [K in keyof Mix]-?: fc.Arbitrary<WorldCommand> } = {
-  kill: index.map((i) => new KillCommand(i)),
-  term: index.map((i) => new TermCommand(i)),
+  kill: index.map((i) => new SignalCommand("SIGKILL", i)),
+  term: index.map((i) => new SignalCommand("SIGTERM", i)),
   crash: fc.tuple(index, fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 120 }))).map(([i, code]) => new CrashCommand(i, code)),
   hang: index.map((i) => new HangCommand(i)),
   failSpawns: fc.integer({ min: 1, max: 3 }).map((n) => new FailSpawnsCommand(n)),
