@@ -22,7 +22,7 @@
  */
 
 import { backoffDelayMs } from "./backoff.ts";
-import { validateConfig } from "./config.ts";
+import { MAX_WORKERS, validateConfig } from "./config.ts";
 import { exceedsIntensity } from "./intensity.ts";
 import { nextRandom } from "./prng.ts";
 import { TRANSITIONS } from "./transitions.ts";
@@ -287,8 +287,8 @@ function reload(ctx: Step, input: unknown): void {
 function scale(ctx: Step, name: string, count: number): void {
   const group = ctx.state.groups.get(name);
   if (group === undefined || group.removed) return reject(ctx, "scale", `unknown group "${name}"`);
-  if (!Number.isInteger(count) || count < 1 || count > 10_000) {
-    return reject(ctx, "scale", `count for group "${name}" must be an integer from 1 to 10000, got ${count}`);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_WORKERS) {
+    return reject(ctx, "scale", `count for group "${name}" must be an integer from 1 to ${MAX_WORKERS}, got ${count}`);
   }
   const from = group.config.count;
   group.config = { ...group.config, count };
