@@ -17,6 +17,7 @@
  * @module
  */
 
+import { Agenda, type Pending } from "./_agenda.ts";
 import type { Adapter, Clock, ProcessHandle, ProcessListener, TimerHandle } from "../src/adapter.ts";
 import { initialState, step } from "../src/core/step.ts";
 import { nextRandom } from "../src/core/prng.ts";
@@ -65,74 +66,28 @@ export interface StepObservation {
   readonly state: State;
 }
 
-interface Scheduled {
-  readonly at: number;
-  readonly seq: number;
-  readonly run: () => void;
-  cancelled: boolean;
-}
+type Scheduled = Pending<() => void>;
 
-/** A binary-heap scheduler on virtual time. */
+/** Virtual time plus the agenda of what is due. */
 class Scheduler {
-  #heap: Scheduled[] = [];
-  #seq = 0;
+  readonly #agenda = new Agenda<() => void>();
   now = 0;
 
   schedule(at: number, run: () => void): Scheduled {
-    const item: Scheduled = { at: Math.max(at, this.now), seq: this.#seq++, run, cancelled: false };
-    const heap = this.#heap;
-    heap.push(item);
-    let index = heap.length - 1;
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (!before(heap[index]!, heap[parent]!)) break;
-      [heap[index], heap[parent]] = [heap[parent]!, heap[index]!];
-      index = parent;
-    }
-    return item;
+    return this.#agenda.push(Math.max(at, this.now), run);
   }
 
   /** Run everything due up to `until`; returns false when nothing is left. */
   runUntil(until: number): boolean {
-    const heap = this.#heap;
-    while (heap.length > 0 && heap[0]!.at <= until) {
-      const item = this.#pop();
-      if (item.cancelled) continue;
-      this.now = item.at;
-      item.run();
+    for (let next = this.#agenda.peek(); next !== undefined && next.at <= until; next = this.#agenda.peek()) {
+      this.#agenda.pop();
+      if (next.cancelled) continue;
+      this.now = next.at;
+      next.value();
     }
     if (this.now < until) this.now = until;
-    return heap.length > 0;
+    return this.#agenda.size > 0;
   }
-
-  get pending(): number {
-    return this.#heap.length;
-  }
-
-  #pop(): Scheduled {
-    const heap = this.#heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      let index = 0;
-      for (;;) {
-        const left = index * 2 + 1;
-        const right = left + 1;
-        let smallest = index;
-        if (left < heap.length && before(heap[left]!, heap[smallest]!)) smallest = left;
-        if (right < heap.length && before(heap[right]!, heap[smallest]!)) smallest = right;
-        if (smallest === index) break;
-        [heap[index], heap[smallest]] = [heap[smallest]!, heap[index]!];
-        index = smallest;
-      }
-    }
-    return top;
-  }
-}
-
-function before(a: Scheduled, b: Scheduled): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
 /** A virtual process: reports through callbacks, obeys its script. */
@@ -361,6 +316,8 @@ export class Simulation {
         return;
       case "setTimer": {
         const id = effect.id;
+        const armed = this.#timers.get(id);
+        if (armed !== undefined) armed.cancelled = true;
         this.#timers.set(id, scheduler.schedule(effect.at, () => {
           this.#timers.delete(id);
           this.dispatch({ type: "timer", id });
@@ -509,16 +466,10 @@ export function fnv1a(text: string): string {
 }
 
 function asConfig(input: unknown): Config {
-  if (isConfig(input)) return input;
+  // validateConfig accepts its own output, so a Config passes through unchanged.
   const result = validateConfig(input);
   if (!result.ok) throw new RangeError(`invalid simulation config: ${result.problems.map((p) => `${p.path} ${p.message}`).join("; ")}`);
   return result.config;
-}
-
-function isConfig(input: unknown): input is Config {
-  if (typeof input !== "object" || input === null) return false;
-  const groups = (input as { groups?: unknown }).groups;
-  return Array.isArray(groups) && typeof (input as { seed?: unknown }).seed === "number" && groups.every((g) => typeof (g as { killTimeoutMs?: unknown }).killTimeoutMs === "number");
 }
 
 /** Options of the memory `Adapter`. */

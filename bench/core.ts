@@ -24,6 +24,7 @@
  * @module
  */
 
+import { Agenda, type Pending } from "../adapters/_agenda.ts";
 import { validateConfig } from "../src/core/config.ts";
 import { nextRandom } from "../src/core/prng.ts";
 import { cloneState, initialState, step } from "../src/core/step.ts";
@@ -73,61 +74,12 @@ interface Row {
 
 // ------------------------------------------------------------ the driver
 
-interface Pending {
-  readonly at: number;
-  readonly seq: number;
-  readonly event: Event;
-  cancelled: boolean;
-}
-
-/** A binary min-heap of pending events by (time, insertion order). */
-class Agenda {
-  readonly #heap: Pending[] = [];
-  #seq = 0;
-
-  push(at: number, event: Event): Pending {
-    const item: Pending = { at, seq: this.#seq++, event, cancelled: false };
-    const heap = this.#heap;
-    heap.push(item);
-    let index = heap.length - 1;
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (!earlier(heap[index]!, heap[parent]!)) break;
-      [heap[index], heap[parent]] = [heap[parent]!, heap[index]!];
-      index = parent;
-    }
-    return item;
-  }
-
-  pop(): Pending | undefined {
-    const heap = this.#heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (top === undefined || last === undefined || heap.length === 0) return top;
-    heap[0] = last;
-    let index = 0;
-    for (;;) {
-      const left = index * 2 + 1;
-      let least = index;
-      if (left < heap.length && earlier(heap[left]!, heap[least]!)) least = left;
-      if (left + 1 < heap.length && earlier(heap[left + 1]!, heap[least]!)) least = left + 1;
-      if (least === index) return top;
-      [heap[index], heap[least]] = [heap[least]!, heap[index]!];
-      index = least;
-    }
-  }
-}
-
-function earlier(a: Pending, b: Pending): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-}
-
 /** The recording driver: feeds the core, answers its effects like a well-behaved world. */
 class World {
   state: State;
   now = 0;
-  readonly #agenda = new Agenda();
-  readonly #timers = new Map<string, Pending>();
+  readonly #agenda = new Agenda<Event>();
+  readonly #timers = new Map<string, Pending<Event>>();
   /** Heartbeat interval per worker id, for workers whose process is up. */
   readonly #beats = new Map<number, number>();
   /** Ready worker ids, for picking a crash victim. */
@@ -154,11 +106,12 @@ class World {
       const item = this.#agenda.pop();
       if (item === undefined) return null;
       if (item.cancelled) continue;
-      if (item.event.type === "timer") this.#timers.delete(item.event.id);
-      if (item.event.type === "heartbeat" && !this.#beats.has(item.event.id)) continue;
+      const event = item.value;
+      if (event.type === "timer") this.#timers.delete(event.id);
+      if (event.type === "heartbeat" && !this.#beats.has(event.id)) continue;
       this.now = item.at;
-      this.feed(item.event);
-      return { at: item.at, event: item.event };
+      this.feed(event);
+      return { at: item.at, event };
     }
   }
 

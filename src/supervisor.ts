@@ -233,6 +233,8 @@ class Driver {
         return;
       case "setTimer": {
         const id = effect.id;
+        const armed = this.#timers.get(id);
+        if (armed !== undefined) clock.clearTimer(armed);
         this.#timers.set(id, clock.setTimer(effect.at, () => {
           this.#timers.delete(id);
           this.#dispatch({ type: "timer", id });

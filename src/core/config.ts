@@ -123,6 +123,9 @@ export function validateConfig(input: unknown): ValidationResult {
       }
       checkUnknownKeys(raw, GROUP_OPTIONS.map((o) => o.key), path, problems);
       const group = readOptions(raw, GROUP_OPTIONS, path, problems);
+      if (group.ready === "after" && typeof group.readyAfterMs === "number" && typeof group.readyTimeoutMs === "number" && group.readyAfterMs >= group.readyTimeoutMs) {
+        problems.push({ path: `${path}.readyAfterMs`, value: group.readyAfterMs, message: `expected less than readyTimeoutMs (${group.readyTimeoutMs}), or every worker would time out` });
+      }
       if (typeof group.name === "string") {
         if (seen.has(group.name)) problems.push({ path: `${path}.name`, value: group.name, message: "duplicate group name" });
         seen.add(group.name);

@@ -399,6 +399,9 @@ function onTimer(ctx: Step, id: string): void {
   const { state } = ctx;
   const purpose = state.timers.get(id);
   if (purpose === undefined) return ignore(ctx, "timer", `unknown or cancelled timer ${id}`);
+  // The hot timer: a live worker's liveness check moves to its next deadline
+  // under the same id and purpose, so the timer map is not churned.
+  if (purpose.kind === "live" && rearmLiveness(ctx, id, purpose.worker)) return;
   state.timers.delete(id);
   if (purpose.kind === "backoff") {
     const group = state.groups.get(purpose.group);
@@ -425,12 +428,8 @@ function onTimer(ctx: Step, id: string): void {
       return;
     case "live":
       if (worker.phase !== "ready" || config.heartbeatTimeoutMs === 0) return;
-      if (ctx.now - worker.lastBeatAt >= config.heartbeatTimeoutMs) {
-        record(ctx, { type: "killing", at: ctx.now, id: worker.id, group: worker.group, slot: worker.slot, reason: "hang" });
-        return stopWorker(ctx, worker, "hang", true);
-      }
-      worker.timers.live = arm(ctx, worker.lastBeatAt + config.heartbeatTimeoutMs, { kind: "live", worker: worker.id });
-      return;
+      record(ctx, { type: "killing", at: ctx.now, id: worker.id, group: worker.group, slot: worker.slot, reason: "hang" });
+      return stopWorker(ctx, worker, "hang", true);
     case "uptime":
       if (worker.phase === "ready") groupOf(ctx, worker).slots[worker.slot]!.crashes = 0;
       return;
@@ -440,6 +439,16 @@ function onTimer(ctx: Step, id: string): void {
       forceKill(ctx, worker, null);
       return;
   }
+}
+
+/** Re-arm a ready worker's liveness timer in place; false when it is due (a hang) or stale. */
+function rearmLiveness(ctx: Step, id: string, workerId: number): boolean {
+  const worker = ctx.state.workers.get(workerId);
+  if (worker === undefined || worker.timers.live !== id || worker.phase !== "ready") return false;
+  const timeout = groupOf(ctx, worker).config.heartbeatTimeoutMs;
+  if (timeout === 0 || ctx.now - worker.lastBeatAt >= timeout) return false;
+  ctx.effects.push({ type: "setTimer", id, at: worker.lastBeatAt + timeout });
+  return true;
 }
 
 // ------------------------------------------------------------ worker life
@@ -562,9 +571,9 @@ function deliverStop(ctx: Step, worker: Worker): void {
 
 /** SIGKILL now (or as soon as the pid is known), keeping a kill deadline armed. */
 function forceKill(ctx: Step, worker: Worker, reason: "immediate" | null): void {
+  if (reason !== null) record(ctx, { type: "killing", at: ctx.now, id: worker.id, group: worker.group, slot: worker.slot, reason });
   if (worker.phase !== "stopping") return stopWorker(ctx, worker, "shutdown", true);
   worker.killRequested = true;
-  if (reason !== null) record(ctx, { type: "killing", at: ctx.now, id: worker.id, group: worker.group, slot: worker.slot, reason });
   disarm(ctx, worker, "kill");
   // At least 1 ms: with killTimeoutMs 0 a deadline re-armed at `now` would fire again at once, forever.
   worker.timers.kill = arm(ctx, ctx.now + Math.max(1, groupOf(ctx, worker).config.killTimeoutMs), { kind: "kill", worker: worker.id });

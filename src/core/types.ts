@@ -263,6 +263,7 @@ export type Effect =
   | { readonly type: "spawn"; readonly spec: SpawnSpec }
   | { readonly type: "send"; readonly id: number; readonly message: MasterMessage }
   | { readonly type: "signal"; readonly id: number; readonly signal: SignalName }
+  /** Arm timer `id` to fire at `at`; an id that is still armed is moved, not duplicated. */
   | { readonly type: "setTimer"; readonly id: string; readonly at: number }
   | { readonly type: "cancelTimer"; readonly id: string }
   | { readonly type: "emit"; readonly record: SupervisorRecord }

@@ -221,3 +221,11 @@ test("formatProblem() shortens a long value to 60 characters", () => {
   assert.equal(line.length - "groups[0].env: expected an object of string values, got ".length, 60);
   assert.ok(!line.includes("\n"));
 });
+
+test("validateConfig() rejects readyAfterMs that the ready timeout would cut short", () => {
+  const result = validateConfig({ groups: [{ name: "web", command: ["app"], ready: "after", readyAfterMs: 5000, readyTimeoutMs: 5000 }] });
+  assert.equal(result.ok, false);
+  if (result.ok) return;
+  assert.deepEqual(result.problems, [{ path: "groups[0].readyAfterMs", value: 5000, message: "expected less than readyTimeoutMs (5000), or every worker would time out" }]);
+  assert.equal(validateConfig({ groups: [{ name: "web", command: ["app"], ready: "ipc", readyAfterMs: 5000, readyTimeoutMs: 5000 }] }).ok, true);
+});

@@ -309,6 +309,7 @@ test("step() SIGKILLs every worker on an immediate stop", () => {
     { type: "signal", id: 1, signal: "SIGKILL" },
     { type: "signal", id: 2, signal: "SIGKILL" },
   ]);
+  assert.deepEqual(recordsOfType(recordsSince(sim, mark), "killing").map((r) => [r.id, r.reason]), [[1, "immediate"], [2, "immediate"]]);
   assert.deepEqual(recordsOfType(recordsSince(sim, mark), "exited").map((r) => [r.id, r.signal, r.planned]), [[1, "SIGKILL", true], [2, "SIGKILL", true]]);
   assert.deepEqual(sim.exit, { code: 0, reason: "stopped", at: 101 });
 });
