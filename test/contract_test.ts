@@ -137,6 +137,39 @@ test(`${RUNTIME} supervisor: worker output reaches the master line by line with 
   });
 });
 
+test(`${RUNTIME} supervisor: a hung worker (SIGSTOPped, no heartbeat) is killed and replaced`, async () => {
+  await withProcesses({ maxProcesses: 6, timeLimitMs: 30_000 }, async (rig) => {
+    const { sup, until } = supervised(rig, { groups: [{ name: "web", command: IPC_WORKER, count: 1, ready: "ipc", heartbeatTimeoutMs: 600 }] });
+    await sup.ready;
+    const hung = sup.status().workers[0]!.pid!;
+    process.kill(hung, "SIGSTOP");
+    await until("the hang to be noticed", (r) => r.type === "killing" && r.reason === "hang");
+    await until("the hung worker's exit", (r) => r.type === "exited" && r.pid === hung && r.signal === "SIGKILL");
+    const replacement = await waitFor(() => {
+      const worker = sup.status().workers[0];
+      return worker !== undefined && worker.pid !== hung && worker.phase === "ready" ? worker : null;
+    });
+    assert.equal(replacement.slot, 0);
+    await sup.stop();
+  });
+});
+
+test(`${RUNTIME} supervisor: stop() during a respawn leaves no process behind`, async () => {
+  await withProcesses({ maxProcesses: 8, timeLimitMs: 30_000 }, async (rig) => {
+    const { sup, records, until } = supervised(rig, { groups: [{ name: "web", command: IPC_WORKER, count: 2, ready: "ipc", killTimeoutMs: 2000 }] });
+    await sup.ready;
+    const victim = sup.status().workers[0]!.pid!;
+    process.kill(victim, "SIGKILL");
+    await until("the replacement being spawned", (r) => r.type === "spawning" && r.slot === 0 && r.id > 2);
+    const outcome = await sup.stop();
+    assert.deepEqual(outcome, { code: 0, reason: "stopped" });
+    const pids = records.flatMap((r) => (r.type === "spawned" ? [r.pid] : []));
+    assert.deepEqual(await awaitGone(pids, 3_000), []);
+    const stopAt = records.findIndex((r) => r.type === "stopRequested");
+    assert.ok(records.slice(stopAt).every((r) => r.type !== "spawning"), "spawned after stop began");
+  });
+});
+
 /** Polls `probe` every 20 ms until it returns a value; fails after 10 s. */
 async function waitFor<T>(probe: () => T | null, ms = 10_000): Promise<T> {
   const deadline = performance.now() + ms;
