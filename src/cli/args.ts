@@ -16,6 +16,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { closestName } from "../core/suggest.ts";
 
 /** A parse result: the value, or the one-line message for the user. */
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
@@ -233,23 +234,6 @@ function toNumber(raw: string): number | string {
 }
 
 function suggest(value: string, known: readonly string[]): string {
-  let best: string | null = null;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const distance = editDistance(value, candidate);
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
+  const best = closestName(value, known);
   return best === null ? "" : ` (did you mean ${best}?)`;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

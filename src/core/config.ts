@@ -9,6 +9,7 @@
  * @module
  */
 
+import { closestName } from "./suggest.ts";
 import type { BackoffConfig, Config, ConfigProblem, GroupConfig, SignalName } from "./types.ts";
 
 /** Most workers one group may ask for. */
@@ -233,26 +234,8 @@ function checkUnknownKeys(raw: Record<string, unknown>, known: readonly string[]
 
 /** A ` (did you mean "x"?)` hint when a known name is within two edits. */
 function suggest(value: unknown, known: readonly string[]): string {
-  if (typeof value !== "string") return "";
-  let best: string | null = null;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const distance = editDistance(value.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
+  const best = typeof value === "string" ? closestName(value, known) : null;
   return best === null ? "" : ` (did you mean "${best}"?)`;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
