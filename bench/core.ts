@@ -2,12 +2,12 @@
  * Throughput of the pure core: events per second through `step` for 10 to
  * 10,000 workers, printed as a markdown table.
  *
- * A workload is recorded first by a small discrete-event driver on virtual
- * time: every worker heartbeats at the interval its spawn spec asks for
- * (mostly heartbeats, then), liveness and uptime timers fire as they come
- * due, and about one event in a hundred is a crash, which the core answers
- * with spawn -> spawned -> ready (and, for a slot that crashed recently, a
- * backoff timer). The core is deterministic, so replaying the recorded
+ * A workload is recorded first in the virtual-time simulator
+ * (`adapters/memory.ts`): every worker heartbeats at the interval its spawn
+ * spec asks for (mostly heartbeats, then), liveness and uptime timers fire
+ * as they come due, and about one event in a hundred is followed by a crash,
+ * which the core answers with spawn -> spawned -> ready (and, for a slot
+ * that crashed recently, a backoff timer). The core is deterministic, so replaying the recorded
  * events against a copy of the steady-state snapshot reproduces the same
  * run; only that replay is timed, so the driver's own cost is not measured.
  *
@@ -24,20 +24,17 @@
  * @module
  */
 
-import { Agenda, type Pending } from "../adapters/_agenda.ts";
+import { Simulation } from "../adapters/memory.ts";
 import { validateConfig } from "../src/core/config.ts";
 import { nextRandom } from "../src/core/prng.ts";
-import { cloneState, initialState, step } from "../src/core/step.ts";
-import type { Config, Effect, Event, State } from "../src/core/types.ts";
+import { cloneState, step } from "../src/core/step.ts";
+import type { Config, Event, State } from "../src/core/types.ts";
 
 /** Events per round; each row records a warm-up round and `ROUNDS` timed ones. */
 const EVENTS = 300_000;
 const ROUNDS = 5;
-/** Chance that an event is followed by the crash of a random ready worker. */
+/** Chance that an event is followed by the crash of a random live worker (the simulator boots each in 51 ms). */
 const CRASH_RATE = 0.01;
-/** Virtual time from spawn to the process existing, and from there to `ready`. */
-const SPAWN_MS = 1;
-const BOOT_MS = 50;
 
 /** One row of the table: how many workers, in how many groups. */
 interface Layout {
@@ -72,106 +69,6 @@ interface Row {
   readonly seconds: number;
 }
 
-// ------------------------------------------------------------ the driver
-
-/** The recording driver: feeds the core, answers its effects like a well-behaved world. */
-class World {
-  state: State;
-  now = 0;
-  readonly #agenda = new Agenda<Event>();
-  readonly #timers = new Map<string, Pending<Event>>();
-  /** Heartbeat interval per worker id, for workers whose process is up. */
-  readonly #beats = new Map<number, number>();
-  /** Ready worker ids, for picking a crash victim. */
-  readonly #ready: number[] = [];
-  #nextPid = 1000;
-  #rng: number;
-
-  constructor(config: Config, seed: number) {
-    this.state = initialState(config);
-    this.#rng = seed;
-  }
-
-  /** Feed one event now and answer its effects. */
-  feed(event: Event): void {
-    const result = step(this.state, event, this.now);
-    this.state = result.state;
-    this.#observe(event);
-    for (const effect of result.effects) this.#answer(effect);
-  }
-
-  /** Run the next pending event; returns it, or null when nothing is left. */
-  next(): Timed | null {
-    for (;;) {
-      const item = this.#agenda.pop();
-      if (item === undefined) return null;
-      if (item.cancelled) continue;
-      const event = item.value;
-      if (event.type === "timer") this.#timers.delete(event.id);
-      if (event.type === "heartbeat" && !this.#beats.has(event.id)) continue;
-      this.now = item.at;
-      this.feed(event);
-      return { at: item.at, event };
-    }
-  }
-
-  /** The id of a random ready worker, removed from the ready list. */
-  takeVictim(): number | null {
-    if (this.#ready.length === 0) return null;
-    const index = Math.floor(this.random() * this.#ready.length);
-    const id = this.#ready[index]!;
-    this.#ready[index] = this.#ready[this.#ready.length - 1]!;
-    this.#ready.pop();
-    return id;
-  }
-
-  random(): number {
-    const draw = nextRandom(this.#rng);
-    this.#rng = draw.state;
-    return draw.value;
-  }
-
-  #observe(event: Event): void {
-    if (event.type === "ready") {
-      this.#ready.push(event.id);
-      const interval = this.#beats.get(event.id);
-      if (interval !== undefined && interval > 0) this.#agenda.push(this.now + interval, { type: "heartbeat", id: event.id });
-    } else if (event.type === "heartbeat") {
-      this.#agenda.push(this.now + this.#beats.get(event.id)!, event);
-    } else if (event.type === "exited") {
-      this.#beats.delete(event.id);
-    }
-  }
-
-  #answer(effect: Effect): void {
-    switch (effect.type) {
-      case "spawn": {
-        const { id, heartbeatMs } = effect.spec;
-        this.#beats.set(id, heartbeatMs);
-        this.#agenda.push(this.now + SPAWN_MS, { type: "spawned", id, pid: this.#nextPid++ });
-        this.#agenda.push(this.now + SPAWN_MS + BOOT_MS, { type: "ready", id });
-        return;
-      }
-      case "signal":
-      case "send":
-        this.#agenda.push(this.now + 1, { type: "exited", id: effect.id, code: 0, signal: null });
-        return;
-      case "setTimer":
-        this.#timers.set(effect.id, this.#agenda.push(effect.at, { type: "timer", id: effect.id }));
-        return;
-      case "cancelTimer": {
-        const timer = this.#timers.get(effect.id);
-        if (timer !== undefined) timer.cancelled = true;
-        this.#timers.delete(effect.id);
-        return;
-      }
-      case "emit":
-      case "exit":
-        return;
-    }
-  }
-}
-
 // -------------------------------------------------------------- workload
 
 function configFor(layout: Layout): Config {
@@ -193,29 +90,30 @@ function configFor(layout: Layout): Config {
 
 /** Bring every worker up, snapshot the steady state, then record the rounds of the mix. */
 function record(layout: Layout): Workload {
-  const world = new World(configFor(layout), 42);
-  world.feed({ type: "start" });
-  while (readyCount(world.state) < layout.workers) world.next();
-  const snapshot = cloneState(world.state);
-  const rounds = Array.from({ length: ROUNDS + 1 }, () => recordRound(world));
-  return { snapshot, rounds };
-}
-
-function recordRound(world: World): Timed[] {
-  const events: Timed[] = [];
-  while (events.length < EVENTS) {
-    const timed = world.next();
-    if (timed === null) throw new Error("bench: the world ran out of events");
-    events.push(timed);
-    if (events.length < EVENTS && world.random() < CRASH_RATE) {
-      const victim = world.takeVictim();
-      if (victim === null) continue;
-      const crash: Event = { type: "exited", id: victim, code: 1, signal: null };
-      world.feed(crash);
-      events.push({ at: world.now, event: crash });
+  const simulation = new Simulation({ config: configFor(layout), trace: false });
+  const stream: Timed[] = [];
+  simulation.onStep(({ at, event }) => stream.push({ at, event }));
+  simulation.start();
+  while (readyCount(simulation.state) < layout.workers) simulation.advance(10);
+  const snapshot = cloneState(simulation.state);
+  stream.length = 0;
+  let rng = 42;
+  const draw = (): number => {
+    const next = nextRandom(rng);
+    rng = next.state;
+    return next.value;
+  };
+  const wanted = EVENTS * (ROUNDS + 1);
+  while (stream.length < wanted) {
+    const before = stream.length;
+    simulation.advance(1);
+    for (let i = before; i < stream.length; i++) {
+      if (draw() < CRASH_RATE) simulation.crash(Math.floor(draw() * layout.workers), 1);
     }
   }
-  return events;
+  // The stream is cut into rounds replayed back to back, so nothing is lost at a cut.
+  const rounds = Array.from({ length: ROUNDS + 1 }, (_, round) => stream.slice(round * EVENTS, (round + 1) * EVENTS));
+  return { snapshot, rounds };
 }
 
 function readyCount(state: State): number {
