@@ -18,10 +18,7 @@
  * @module
  */
 
-import { createAdapter as createBunAdapter } from "./adapters/bun.ts";
-import { createAdapter as createDenoAdapter } from "./adapters/deno.ts";
-import { detectRuntime } from "./adapters/_detect.ts";
-import { createAdapter as createNodeAdapter } from "./adapters/node.ts";
+import { createRuntimeAdapter } from "./adapters/_detect.ts";
 import type { Adapter } from "./src/adapter.ts";
 import { createSupervisor, type Supervisor, type SupervisorOptions } from "./src/supervisor.ts";
 
@@ -53,16 +50,5 @@ export type SuperviseOptions = Omit<SupervisorOptions, "adapter"> & {
  * ```
  */
 export function supervise(config: unknown, options: SuperviseOptions = {}): Supervisor {
-  return createSupervisor(config, { ...options, adapter: options.adapter ?? runtimeAdapter() });
-}
-
-function runtimeAdapter(): Adapter {
-  switch (detectRuntime()) {
-    case "deno":
-      return createDenoAdapter();
-    case "bun":
-      return createBunAdapter();
-    case "node":
-      return createNodeAdapter();
-  }
+  return createSupervisor(config, { ...options, adapter: options.adapter ?? createRuntimeAdapter() });
 }

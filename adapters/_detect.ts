@@ -1,13 +1,16 @@
 /**
- * The one place that sniffs which runtime is running, and the loader that
- * picks the matching adapter. Nothing else in steward looks at
+ * The one place that sniffs which runtime is running, and picks the
+ * matching adapter. Nothing else in steward looks at
  * `globalThis.Deno`, `globalThis.Bun` or `process.versions`.
  *
  * @module
  */
 
 import type { Adapter } from "../src/adapter.ts";
+import { createAdapter as createBunAdapter } from "./bun.ts";
 import type { AdapterOptions } from "./_child_process.ts";
+import { createAdapter as createDenoAdapter } from "./deno.ts";
+import { createAdapter as createNodeAdapter } from "./node.ts";
 
 /** A real runtime (the memory adapter is chosen explicitly, never detected). */
 export type DetectedRuntime = "node" | "deno" | "bun";
@@ -34,24 +37,37 @@ export function detectRuntime(): DetectedRuntime {
 }
 
 /**
- * Loads the adapter of the running runtime and creates it.
+ * Creates the adapter of the running runtime.
  *
  * @param options Passed to the adapter's `createAdapter`.
  * @returns The adapter for `detectRuntime()`.
  * @example Supervise with whatever runtime runs the master
  * ```ts
- * const adapter = await loadAdapter();
+ * const adapter = createRuntimeAdapter();
  * console.log(adapter.runtime); // "node", "deno" or "bun"
  * ```
  */
-export async function loadAdapter(options: AdapterOptions = {}): Promise<Adapter> {
-  // One literal import per runtime, so bundlers and the .ts -> .js rewrite see each of them.
+export function createRuntimeAdapter(options: AdapterOptions = {}): Adapter {
   switch (detectRuntime()) {
     case "deno":
-      return (await import("./deno.ts")).createAdapter(options);
+      return createDenoAdapter(options);
     case "bun":
-      return (await import("./bun.ts")).createAdapter(options);
+      return createBunAdapter(options);
     case "node":
-      return (await import("./node.ts")).createAdapter(options);
+      return createNodeAdapter(options);
   }
+}
+
+/**
+ * `createRuntimeAdapter` for callers that await their setup.
+ *
+ * @param options Passed to the adapter's `createAdapter`.
+ * @returns The adapter for `detectRuntime()`.
+ * @example
+ * ```ts
+ * const adapter = await loadAdapter();
+ * ```
+ */
+export function loadAdapter(options: AdapterOptions = {}): Promise<Adapter> {
+  return Promise.resolve().then(() => createRuntimeAdapter(options));
 }

@@ -15,6 +15,7 @@
 
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { detectRuntime } from "../adapters/_detect.ts";
 import { supervise } from "../mod.ts";
 import type { SupervisorRecord } from "../src/core/types.ts";
 
@@ -25,9 +26,7 @@ const server = source.replace(/demo\.(ts|js)$/, (_match, ext: string) => `http_s
 
 /** How to run a script file on the runtime this demo runs on. */
 function runtimeCommand(script: string): string[] {
-  const versions = process.versions as Record<string, string | undefined>;
-  if (versions.deno !== undefined) return [process.execPath, "run", "-A", script];
-  return [process.execPath, script];
+  return detectRuntime() === "deno" ? [process.execPath, "run", "-A", script] : [process.execPath, script];
 }
 
 function narrate(record: SupervisorRecord): void {
