@@ -83,9 +83,14 @@ export class Master {
   }
 }
 
-/** Starts `steward run --log-format json ...` and waits for its first spawned worker. */
-export async function startMaster(rig: Rig, args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Master> {
-  const started = await rig.spawn([...STEWARD, "run", "--log-format", "json", ...args], options);
+/** Starts `steward run --log-format json ...` (on `options.steward`, default `STEWARD`) and waits for its first spawned worker. */
+export async function startMaster(
+  rig: Rig,
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string; steward?: readonly string[] } = {},
+): Promise<Master> {
+  const { steward = STEWARD, ...spawnOptions } = options;
+  const started = await rig.spawn([...steward, "run", "--log-format", "json", ...args], spawnOptions);
   const master = new Master(rig, started);
   // Its orphan keeper exists before its first spawn: adopt it too, so cleanup sees it gone.
   await master.until("the first spawned worker", (e) => e.type === "spawned", 0, 15_000);

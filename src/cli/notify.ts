@@ -131,7 +131,7 @@ export function systemdNotifySender(socket: string, pid: number, program = "syst
         let stderr = "";
         child.stderr!.setEncoding("utf8");
         child.stderr!.on("data", (chunk: string) => (stderr += chunk));
-        child.on("error", (error) => reject(new Error(`${program}: ${error.message}`)));
+        child.on("error", (error: NodeJS.ErrnoException) => reject(new Error(`${program}: ${error.code === "ENOENT" ? "not found on PATH" : error.message}`)));
         child.on("close", (code, signal) => {
           if (code === 0) resolve();
           else reject(new Error(`${program} exited ${signal ?? code}${stderr.trim() === "" ? "" : `: ${stderr.trim().split("\n")[0]}`}`));
