@@ -104,10 +104,11 @@ export async function openNotifySender(socket: string, pid: number): Promise<{ s
 
 /**
  * A sender that runs `systemd-notify --pid=<pid> KEY=value...` per message,
- * for runtimes that cannot send unix datagrams. systemd-notify waits until
- * systemd has processed the message (its barrier), so the sender is known
- * to systemd when it reads it; unless steward runs as root, the message is
- * credited to systemd-notify's own pid, hence `NotifyAccess=all`.
+ * for runtimes that cannot send unix datagrams. systemd-notify (246 and
+ * later) waits until systemd has read the message (its `BARRIER=1`), so
+ * systemd can still tell which unit the sender belongs to. The message is
+ * credited to systemd-notify's own pid (with `MAINPID=` naming the master),
+ * hence `NotifyAccess=all` for such a unit.
  *
  * @param socket `NOTIFY_SOCKET`.
  * @param pid The master's pid (systemd-notify also sends it as `MAINPID=`).
