@@ -182,7 +182,7 @@ interface DenoDatagramConn {
 
 interface DenoNamespace {
   listenDatagram?: (options: { transport: "unixpacket"; path: string }) => DenoDatagramConn;
-  dlopen(name: string, symbols: Record<string, { parameters: string[]; result: string }>): { symbols: Record<string, (...args: unknown[]) => unknown> };
+  dlopen(name: string, symbols: Record<string, { parameters: string[]; result: string }>): { symbols: Symbols };
   UnsafePointerView: new (pointer: unknown) => { getInt32(offset?: number): number };
 }
 
@@ -214,16 +214,27 @@ function denoNetSender(deno: DenoNamespace, address: string): OpenedSender {
   };
 }
 
-function openDenoLibc(deno: DenoNamespace): Loaded {
-  const symbols = {
-    socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-    sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
-    close: { parameters: ["i32"], result: "i32" },
-    clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
-    __errno_location: { parameters: [], result: "pointer" },
-  };
-  const opened = tryEach(LIBC_NAMES, (name) => deno.dlopen(name, symbols).symbols);
-  if (!opened.ok) return { ok: false, reason: `Deno.dlopen(libc) failed (run with --allow-ffi or -A): ${opened.reason}` };
+/** libc's functions the sender needs: parameter kinds and result kind, named in neither runtime's vocabulary. */
+const LIBC_SYMBOLS = {
+  socket: [["int", "int", "int"], "int"],
+  sendto: [["int", "buffer", "size", "int", "buffer", "u32"], "ssize"],
+  close: [["int"], "int"],
+  clock_gettime: [["int", "buffer"], "int"],
+  __errno_location: [[], "pointer"],
+} as const;
+
+type Kind = "int" | "u32" | "size" | "ssize" | "buffer" | "pointer";
+type Symbols = Record<string, (...args: unknown[]) => unknown>;
+
+/** `LIBC_SYMBOLS` in one runtime's FFI words. */
+function symbolTable<T>(types: Readonly<Record<Kind, string>>, entry: (parameters: string[], result: string) => T): Record<string, T> {
+  return Object.fromEntries(Object.entries(LIBC_SYMBOLS).map(([name, [parameters, result]]) => [name, entry(parameters.map((kind) => types[kind]), types[result])]));
+}
+
+/** Opens libc with the runtime's `open`, and wraps its symbols; `readInt32` reads errno through the pointer. */
+function openLibc(open: (name: string) => Symbols, readInt32: (pointer: unknown) => number, what: string): Loaded {
+  const opened = tryEach(LIBC_NAMES, open);
+  if (!opened.ok) return { ok: false, reason: `${what} failed: ${opened.reason}` };
   const lib = opened.value;
   return {
     ok: true,
@@ -232,13 +243,18 @@ function openDenoLibc(deno: DenoNamespace): Loaded {
       sendto: (fd, payload, length, flags, address, addressLength) => Number(lib.sendto!(fd, payload, length, flags, address, addressLength)),
       close: (fd) => lib.close!(fd) as number,
       clockGettime: (clock, timespec) => lib.clock_gettime!(clock, timespec) as number,
-      errno: () => new deno.UnsafePointerView(lib.__errno_location!()).getInt32(),
+      errno: () => readInt32(lib.__errno_location!()),
     },
   };
 }
 
+function openDenoLibc(deno: DenoNamespace): Loaded {
+  const symbols = symbolTable({ int: "i32", u32: "u32", size: "usize", ssize: "isize", buffer: "buffer", pointer: "pointer" }, (parameters, result) => ({ parameters, result }));
+  return openLibc((name) => deno.dlopen(name, symbols).symbols, (pointer) => new deno.UnsafePointerView(pointer).getInt32(), "Deno.dlopen(libc) (run with --allow-ffi or -A)");
+}
+
 interface BunFfi {
-  dlopen(name: string, symbols: Record<string, { args: string[]; returns: string }>): { symbols: Record<string, (...args: unknown[]) => unknown> };
+  dlopen(name: string, symbols: Record<string, { args: string[]; returns: string }>): { symbols: Symbols };
   read: { i32(pointer: unknown, offset?: number): number };
 }
 
@@ -246,26 +262,8 @@ async function openBunLibc(): Promise<Loaded> {
   // A specifier in a variable: type-checkers and other runtimes never resolve it.
   const specifier = "bun:ffi";
   const ffi = await (import(specifier) as Promise<BunFfi>);
-  const symbols = {
-    socket: { args: ["i32", "i32", "i32"], returns: "i32" },
-    sendto: { args: ["i32", "ptr", "u64", "i32", "ptr", "u32"], returns: "i64" },
-    close: { args: ["i32"], returns: "i32" },
-    clock_gettime: { args: ["i32", "ptr"], returns: "i32" },
-    __errno_location: { args: [], returns: "ptr" },
-  };
-  const opened = tryEach(LIBC_NAMES, (name) => ffi.dlopen(name, symbols).symbols);
-  if (!opened.ok) return { ok: false, reason: `bun:ffi dlopen(libc) failed: ${opened.reason}` };
-  const lib = opened.value;
-  return {
-    ok: true,
-    value: {
-      socket: (domain, type, protocol) => lib.socket!(domain, type, protocol) as number,
-      sendto: (fd, payload, length, flags, address, addressLength) => Number(lib.sendto!(fd, payload, length, flags, address, addressLength)),
-      close: (fd) => lib.close!(fd) as number,
-      clockGettime: (clock, timespec) => lib.clock_gettime!(clock, timespec) as number,
-      errno: () => ffi.read.i32(lib.__errno_location!(), 0),
-    },
-  };
+  const symbols = symbolTable({ int: "i32", u32: "u32", size: "u64", ssize: "i64", buffer: "ptr", pointer: "ptr" }, (args, returns) => ({ args, returns }));
+  return openLibc((name) => ffi.dlopen(name, symbols).symbols, (pointer) => ffi.read.i32(pointer, 0), "bun:ffi dlopen(libc)");
 }
 
 function tryEach<T>(names: readonly string[], open: (name: string) => T): { ok: true; value: T } | { ok: false; reason: string } {
