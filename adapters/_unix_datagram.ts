@@ -119,7 +119,9 @@ let libcOnce: Promise<Loaded> | null = null;
 
 /** libc through the runtime's FFI, opened once per process. */
 function loadLibc(): Promise<Loaded> {
-  libcOnce ??= detectRuntime() === "deno"
+  libcOnce ??= process.platform !== "linux"
+    ? Promise.resolve({ ok: false, reason: `the libc sender is Linux-only, not ${process.platform}` })
+    : detectRuntime() === "deno"
     ? Promise.resolve(openDenoLibc((globalThis as unknown as { Deno: DenoNamespace }).Deno))
     : detectRuntime() === "bun"
     ? openBunLibc()

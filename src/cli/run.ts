@@ -4,9 +4,9 @@
  *
  * Rules:
  * - Everything that can be wrong with the input is found before anything
- *   starts: bad flags, a bad config file, a program not found or an
- *   unusable socket path give one line on stderr and exit 2, with no worker
- *   started.
+ *   starts: bad flags, a bad config file, a program not found, an
+ *   unusable socket path or a `--metrics` address that cannot be bound give
+ *   one line on stderr and exit 2, with no worker started.
  * - Signals: HUP reloads (re-reading the config file; an invalid one is
  *   reported in one line and the running workers are kept), TERM and INT
  *   stop gracefully (a second one stops at once), TTIN and TTOU scale the
