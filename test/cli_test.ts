@@ -24,7 +24,7 @@ import { statusTable } from "../src/cli/ctl.ts";
 import { createLogger, wantsColor } from "../src/cli/log.ts";
 import { VERSION } from "../src/cli/version.ts";
 import { awaitGone, command, fixture, ROOT, RUNTIME, withProcesses } from "./_harness.ts";
-import { ctl, type Master, startMaster, STEWARD } from "./_master.ts";
+import { ctl, type Master, startMaster, STEWARD } from "./_cli.ts";
 
 const IPC_WORKER = command(RUNTIME, fixture("ipc_worker"));
 

@@ -15,7 +15,7 @@ import process from "node:process";
 import { test } from "node:test";
 import { command, fixture, freePort, ROOT, RUNTIME, type Started, withProcesses } from "./_harness.ts";
 import { createServer } from "node:net";
-import { type Entry, type Master, startMaster, STEWARD } from "./_master.ts";
+import { type Entry, type Master, startMaster, STEWARD } from "./_cli.ts";
 
 const WORKER = command(RUNTIME, `${ROOT}/.build/examples/http_server.js`);
 const CONNECTIONS = 8;

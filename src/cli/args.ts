@@ -34,6 +34,8 @@ export interface RunArgs {
   readonly logFormat: LogFormat;
   /** `--socket`: the control socket's path. @default null (a per-user default) */
   readonly socketPath: string | null;
+  /** `--metrics`: `<port>` or `<host>:<port>` of the health and metrics endpoint. @default null (off) */
+  readonly metrics: string | null;
   /** The worker's argv, after `--`; empty when none was given. */
   readonly command: readonly string[];
   /** Options of the single (or first) group set by flags, as raw config fields. */
@@ -70,6 +72,7 @@ const RUN_OPTIONS = {
   config: { type: "string", short: "c" },
   "log-format": { type: "string" },
   socket: { type: "string", short: "s" },
+  metrics: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -150,6 +153,7 @@ export function parseRunArgs(argv: readonly string[]): Parsed<RunArgs> {
       configPath: text("config") ?? null,
       logFormat,
       socketPath: text("socket") ?? null,
+      metrics: text("metrics") ?? null,
       command,
       group,
       top,

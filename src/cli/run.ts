@@ -4,9 +4,9 @@
  *
  * Rules:
  * - Everything that can be wrong with the input is found before anything
- *   starts: bad flags, a bad config file, a program not found or an
- *   unusable socket path give one line on stderr and exit 2, with no worker
- *   started.
+ *   starts: bad flags, a bad config file, a program not found, an
+ *   unusable socket path or a `--metrics` address that cannot be bound give
+ *   one line on stderr and exit 2, with no worker started.
  * - Signals: HUP reloads (re-reading the config file; an invalid one is
  *   reported in one line and the running workers are kept), TERM and INT
  *   stop gracefully (a second one stops at once), TTIN and TTOU scale the
@@ -20,7 +20,7 @@
 
 import { availableParallelism, cpus } from "node:os";
 import process from "node:process";
-import { loadAdapter } from "../../adapters/_detect.ts";
+import { detectRuntime, loadAdapter } from "../../adapters/_detect.ts";
 import type { Adapter } from "../adapter.ts";
 import type { Config, SupervisorRecord } from "../core/types.ts";
 import { createSupervisor, type OutputLine, type Supervisor } from "../supervisor.ts";
@@ -28,6 +28,7 @@ import { type Parsed, parseRunArgs, type RunArgs } from "./args.ts";
 import { buildConfig, readConfigFile } from "./config_file.ts";
 import { type ControlHandlers, type ControlServer, startControlServer } from "./control.ts";
 import { createLogger, type Logger, wantsColor } from "./log.ts";
+import { openObservers } from "./observers.ts";
 import { missingProgram } from "./programs.ts";
 import { defaultSocketPath, prepareSocketDir } from "./socket_path.ts";
 import { VERSION } from "./version.ts";
@@ -76,6 +77,8 @@ options (durations are integers of milliseconds):
       --log-format <fmt>       text | json (one object per line) (default text)
   -s, --socket <path>          control socket (default $XDG_RUNTIME_DIR/steward/<pid>.sock,
                                else <tmpdir>/steward-<uid>/<pid>.sock); see steward ctl --help
+      --metrics <[host:]port>  serve /healthz, /readyz and /metrics (Prometheus) over HTTP
+                               (default off; a port alone listens on 127.0.0.1)
   -h, --help                   this help
   -V, --version                print the version
 
@@ -146,18 +149,26 @@ export async function runMaster(argv: readonly string[], io: RunIo): Promise<num
     return usage(`--socket: ${(error as Error).message}`);
   }
 
+  const observers = await openObservers({ metrics: args.metrics, env: io.env, pid: process.pid, log, version: VERSION, runtime: detectRuntime() });
+  if (!observers.ok) {
+    await server.close();
+    return usage(observers.message);
+  }
   adapter = await loadAdapter();
   const bound = await bindPorts(adapter, loaded.value, args);
   if (bound !== null) {
     await adapter.close();
+    await observers.value.close();
     await server.close();
     return usage(bound);
   }
+
   const crashes = new CrashMemory();
   sup = createSupervisor(loaded.value, {
     adapter,
     onRecord: (record) => {
       crashes.record(record);
+      observers.value.record(record);
       log.record(record);
     },
     onOutput: (line) => {
@@ -165,10 +176,12 @@ export async function runMaster(argv: readonly string[], io: RunIo): Promise<num
       log.output(line);
     },
   });
+  observers.value.attach(sup, adapter.clock);
   log.info("listening", `control socket ${socketPath} (master pid ${process.pid})`, { socket: socketPath, pid: process.pid });
   const removeSignals = installSignals(sup, handlers, log);
   const outcome = await sup.done;
   removeSignals();
+  await observers.value.close();
   await server.close();
   if (outcome.code !== 0) io.err(`steward run: gave up: ${outcome.reason}${crashes.describe()}`);
   return outcome.code;

@@ -1,8 +1,7 @@
 /**
- * Test rig for real `steward run` masters: the command a user runs on the
- * runtime running the tests (node runs the build, deno and bun run
- * `bin/steward.ts`), its JSON log parsed as it arrives, every worker pid it
- * reports adopted by the `withProcesses` rig for cleanup, and `steward ctl`.
+ * Driving `steward run` as a user would, for the CLI tests: the command
+ * line of the runtime running the tests, and a master whose JSON log is
+ * parsed as it arrives, with every worker pid adopted by the rig.
  *
  * @module
  */
@@ -16,7 +15,7 @@ export const STEWARD: readonly string[] = RUNTIME === "node"
   ? [`${ROOT}/node_modules/.bin/deno`, "run", "-A", `${ROOT}/bin/steward.ts`]
   : [`${ROOT}/node_modules/.bin/bun`, `${ROOT}/bin/steward.ts`];
 
-/** One parsed line of the master's JSON log. */
+/** One line of a master's JSON log. */
 export type Entry = Record<string, unknown> & { type: string };
 
 /** A master started with `--log-format json`, its log parsed as it arrives; every worker pid is adopted by the rig. */
@@ -84,9 +83,14 @@ export class Master {
   }
 }
 
-/** Starts `steward run --log-format json ...args` and waits for its first worker. */
-export async function startMaster(rig: Rig, args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Master> {
-  const started = await rig.spawn([...STEWARD, "run", "--log-format", "json", ...args], options);
+/** Starts `steward run --log-format json ...` (on `options.steward`, default `STEWARD`) and waits for its first spawned worker. */
+export async function startMaster(
+  rig: Rig,
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string; steward?: readonly string[] } = {},
+): Promise<Master> {
+  const { steward = STEWARD, ...spawnOptions } = options;
+  const started = await rig.spawn([...steward, "run", "--log-format", "json", ...args], spawnOptions);
   const master = new Master(rig, started);
   // Its orphan keeper exists before its first spawn: adopt it too, so cleanup sees it gone.
   await master.until("the first spawned worker", (e) => e.type === "spawned", 0, 15_000);
