@@ -1,0 +1,38 @@
+/**
+ * The npm build: every entry point of `deno.json` `exports` (the one list of
+ * entry points) as ESM (`dist/<name>.js`), CommonJS (`dist/<name>.cjs`) and
+ * declarations (`.d.ts`, `.d.cts`), plus the CLI as `dist/bin/steward.js`
+ * (ESM only: it awaits at the top level). `package.json` `exports` maps the
+ * same subpaths to these files; `test/package_test.ts` keeps the three lists
+ * equal.
+ *
+ * @module
+ */
+
+import { readFileSync } from "node:fs";
+import { defineConfig, type Options } from "tsup";
+
+const denoJson = JSON.parse(readFileSync("deno.json", "utf8")) as { exports: Record<string, string> };
+
+/** `"."` -> `mod`, `"./worker"` -> `worker`: the file name under `dist/`. */
+const entry: Record<string, string> = Object.fromEntries(
+  Object.entries(denoJson.exports).map(([subpath, source]) => [subpath === "." ? "mod" : subpath.slice(2), source]),
+);
+
+const shared: Options = {
+  target: "es2022",
+  platform: "node",
+  // Node built-ins stay imports; nothing else is imported at run time.
+  external: [/^node:/],
+  splitting: true,
+  treeshake: false,
+  sourcemap: false,
+  minify: false,
+  tsconfig: "tsconfig.json",
+};
+
+export default defineConfig([
+  // The CLI shares the ESM chunks; it has no declarations of its own.
+  { ...shared, entry: { ...entry, "bin/steward": "bin/steward.ts" }, format: ["esm"], dts: { entry } },
+  { ...shared, entry, format: ["cjs"], dts: true },
+]);
