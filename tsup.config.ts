@@ -3,21 +3,18 @@
  * entry points) as ESM (`dist/<name>.js`), CommonJS (`dist/<name>.cjs`) and
  * declarations (`.d.ts`, `.d.cts`), plus the CLI as `dist/bin/steward.js`
  * (ESM only: it awaits at the top level). `package.json` `exports` maps the
- * same subpaths to these files; `test/package_test.ts` keeps the three lists
- * equal.
+ * same subpaths to these files (`scripts/generate.ts` writes it from
+ * `deno.json`; `test/package_test.ts` fails when it is stale).
  *
  * @module
  */
 
 import { readFileSync } from "node:fs";
 import { defineConfig, type Options } from "tsup";
+import { tsupEntries } from "./scripts/_exports.ts";
 
 const denoJson = JSON.parse(readFileSync("deno.json", "utf8")) as { exports: Record<string, string> };
-
-/** `"."` -> `mod`, `"./worker"` -> `worker`: the file name under `dist/`. */
-const entry: Record<string, string> = Object.fromEntries(
-  Object.entries(denoJson.exports).map(([subpath, source]) => [subpath === "." ? "mod" : subpath.slice(2), source]),
-);
+const entry = tsupEntries(denoJson.exports);
 
 const shared: Options = {
   target: "es2022",

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
+import { packageExports } from "../scripts/_exports.ts";
 import { command, keepersOf, ROOT, RUNTIME, type Rig, type Started, withProcesses } from "./_harness.ts";
 
 interface Installed {
@@ -198,4 +199,16 @@ ready();
     assert.deepEqual(said.sort((a, b) => Number(a.pid) - Number(b.pid)), [...pids].sort((a, b) => a - b).map((pid) => ({ pid, text: `hello from ${pid}` })));
     assert.equal(ofType("stopped").length, 1);
   });
+});
+
+test("package.json exports map every deno.json entry point to its ESM, CommonJS and declaration files", () => {
+  const manifest = JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8")) as { exports: unknown; bin: unknown };
+  const denoJson = JSON.parse(readFileSync(`${ROOT}/deno.json`, "utf8")) as { exports: Record<string, string> };
+  assert.deepEqual(manifest.exports, packageExports(denoJson.exports), "package.json exports are stale: run `npm run generate`");
+  assert.deepEqual(manifest.bin, { steward: "dist/bin/steward.js" });
+});
+
+test("a chaos/mod.ts that exists is exported (deno.json, hence npm and JSR)", () => {
+  const denoJson = JSON.parse(readFileSync(`${ROOT}/deno.json`, "utf8")) as { exports: Record<string, string> };
+  assert.equal(denoJson.exports["./chaos"] === "./chaos/mod.ts", existsSync(`${ROOT}/chaos/mod.ts`), 'deno.json exports "./chaos" exactly when chaos/mod.ts exists');
 });
