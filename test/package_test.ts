@@ -66,6 +66,12 @@ async function runScript(rig: Rig, app: string, name: string, source: string): P
   return JSON.parse(result.out.join("\n"));
 }
 
+/** Every module specifier the package exports: `steward`, `steward/worker`, ... */
+function specifiers(): string[] {
+  const manifest = JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8")) as { exports: Record<string, unknown> };
+  return Object.keys(manifest.exports).filter((subpath) => subpath !== "./package.json").map((subpath) => `steward${subpath.slice(1)}`);
+}
+
 const LIMITS = { maxProcesses: 6, timeLimitMs: 120_000 };
 
 test("npm pack: the tarball holds the build, the README, LICENSE and CHANGELOG, and nothing else", async () => {
@@ -100,13 +106,17 @@ import * as deno from "steward/deno";
 import * as bun from "steward/bun";
 import * as memory from "steward/memory";
 const check = steward.validateConfig({ groups: [{ name: "web", command: ["node", "server.js"] }] });
+const empty = [];
+for (const name of ${JSON.stringify(specifiers())}) if (Object.keys(await import(name)).length === 0) empty.push(name);
 console.log(JSON.stringify({
+  empty,
   steward: Object.keys(steward).sort(), worker: Object.keys(worker).sort(), core: typeof core.step,
   adapters: [node.runtime, deno.runtime, bun.runtime, memory.runtime], isSupervised: typeof worker.isSupervised,
   killTimeoutMs: check.ok ? check.config.groups[0].killTimeoutMs : null,
 }));
 `);
     assert.deepEqual(exports, {
+      empty: [],
       steward: ["ConfigError", "SupervisorError", "createSupervisor", "supervise", "validateConfig"],
       worker: ["isSupervised", "onStop", "ready"],
       core: "function",
@@ -125,14 +135,14 @@ const steward = require("steward");
 const worker = require("steward/worker");
 const core = require("steward/core");
 const memory = require("steward/memory");
-for (const name of ["steward/node", "steward/deno", "steward/bun"]) require(name);
+const empty = ${JSON.stringify(specifiers())}.filter((name) => Object.keys(require(name)).length === 0);
 const result = memory.simulate({ seed: 7, config: { groups: [{ name: "web", command: ["w"], count: 2 }] } });
 console.log(JSON.stringify({
-  supervise: typeof steward.supervise, ready: typeof worker.ready,
+  empty, supervise: typeof steward.supervise, ready: typeof worker.ready,
   oneCore: steward.validateConfig === core.validateConfig, hash: typeof result.hash,
 }));
 `);
-    assert.deepEqual(exports, { supervise: "function", ready: "function", oneCore: true, hash: "string" });
+    assert.deepEqual(exports, { empty: [], supervise: "function", ready: "function", oneCore: true, hash: "string" });
   });
 });
 
