@@ -21,11 +21,8 @@ const shared: Options = {
   platform: "node",
   // Node built-ins stay imports; nothing else is imported at run time.
   external: [/^node:/],
+  // Shared chunks, in CommonJS too, so `steward` and `steward/core` share one copy of the core.
   splitting: true,
-  treeshake: false,
-  sourcemap: false,
-  minify: false,
-  tsconfig: "tsconfig.json",
 };
 
 export default defineConfig([

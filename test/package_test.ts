@@ -85,6 +85,17 @@ test("npm pack: the tarball holds the build, the README, LICENSE and CHANGELOG, 
   });
 });
 
+test("the CommonJS build uses no import.meta (esbuild would have emptied it)", async () => {
+  await withProcesses(LIMITS, async (rig) => {
+    const { dir } = await installed(rig);
+    const dist = join(dir, "node_modules/steward/dist");
+    const cjs = readdirSync(dist).filter((name) => name.endsWith(".cjs"));
+    assert.ok(cjs.length > 0, "no .cjs file in dist/");
+    // Top-level await fails the CommonJS build outright; import.meta only warns and becomes `{}`.
+    assert.deepEqual(cjs.filter((name) => /\bimport_meta\d* = \{\}/.test(readFileSync(join(dist, name), "utf8"))), []);
+  });
+});
+
 test("npm install --omit=dev of the tarball installs steward alone: no runtime dependencies", async () => {
   await withProcesses(LIMITS, async (rig) => {
     const { dir } = await installed(rig);
