@@ -4,7 +4,7 @@
  * with `npm install --omit=dev --offline` (it has no dependencies, so no
  * network is needed), then imported, required, type-checked and run with
  * `steward run` on the runtime running the tests. Every process runs in
- * `withProcesses`; the project is deleted when the process exits.
+ * `withProcesses`; the project is deleted after the last test.
  *
  * @module
  */
@@ -13,8 +13,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { packageExports } from "../scripts/_exports.ts";
 import { command, keepersOf, ROOT, RUNTIME, type Rig, type Started, withProcesses } from "./_harness.ts";
 
@@ -25,6 +24,12 @@ interface Installed {
 }
 
 let installing: Promise<Installed> | null = null;
+/** The temporary directory of the tarball and the project, removed after the last test. */
+let scratch: string | null = null;
+
+after(() => {
+  if (scratch !== null) rmSync(scratch, { recursive: true, force: true });
+});
 
 /** Packs and installs once per test file; the first test that needs it pays. */
 function installed(rig: Rig): Promise<Installed> {
@@ -35,7 +40,7 @@ function installed(rig: Rig): Promise<Installed> {
 async function install(rig: Rig): Promise<Installed> {
   if (!existsSync(`${ROOT}/dist/mod.js`)) throw new Error("dist/ is missing: `npm test` builds it, or run `npm run build`");
   const dir = mkdtempSync(join(tmpdir(), "steward-package-"));
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  scratch = dir;
   // The rig built dist/ already: skip the prepack build.
   const pack = await finish(await rig.spawn(["npm", "pack", "--ignore-scripts", "--json", "--pack-destination", dir], { cwd: ROOT }), 60_000);
   assert.equal(pack.code, 0, `npm pack failed: ${pack.err.join("\n")}`);
