@@ -4,10 +4,14 @@
  *
  * Steps, in order:
  *   1. type-check: `tsc --noEmit -p tsconfig.json`, then the purity gate
- *      `tsc --noEmit -p src/core/tsconfig.json` (ES-only lib, no @types).
+ *      `tsc --noEmit -p src/core/tsconfig.json` (ES-only lib, no @types),
+ *      then `deno check` on every entry point of `deno.json` `exports` and
+ *      `deno publish --dry-run --allow-dirty` (JSR's checks; works offline).
  *   2. build: delete `.build/`, then `tsc -p tsconfig.build.json --noCheck`
  *      (step 1 did the checking). Node runs the tests from `.build/`; every
  *      runtime runs child-process fixtures from `.build/test/fixtures/`.
+ *      When a selected test needs the npm package (`test/package_test.ts`,
+ *      which packs and installs it), `tsup` also builds `dist/`, once.
  *   3. run every `test/**\/*_test.ts`, one runtime after another:
  *        node  node --test --test-reporter=spec .build/test/…_test.js …
  *        deno  deno test -A --no-check ./test/…_test.ts …
@@ -48,13 +52,16 @@
  */
 
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { delimiter, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "node_modules", ".bin");
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+const TSUP = join(ROOT, "node_modules", "tsup", "dist", "cli-default.js");
+/** Tests that pack the npm package: `dist/` is built for them. */
+const DIST_TESTS = ["test/package_test.ts"];
 const RUNTIMES = ["node", "deno", "bun"];
 const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
 /** How long a runtime's output may stay open after it exited (children holding the pipe). */
@@ -360,16 +367,32 @@ async function main() {
         failed += 1;
       }
     }
+    const entryPoints = Object.values(JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).exports);
+    for (const [label, args] of [
+      ["deno check", ["check", ...entryPoints]],
+      ["deno publish --dry-run", ["publish", "--dry-run", "--allow-dirty"]],
+    ]) {
+      const problem = runProblem(await run(label, join(BIN, "deno"), args, { limitMs }));
+      if (problem) {
+        lines.push(`typecheck ${label}: FAILED (${problem})`);
+        failed += 1;
+      }
+    }
   }
 
+  const tests = selectTests(discoverTests(), options.paths);
   rmSync(join(ROOT, ".build"), { recursive: true, force: true });
   const build = await run("build", process.execPath, [TSC, "-p", "tsconfig.build.json", "--noCheck"], { limitMs });
-  const buildProblem = runProblem(build);
+  let buildProblem = runProblem(build);
+  if (!buildProblem && tests.some((test) => DIST_TESTS.includes(test))) {
+    rmSync(join(ROOT, "dist"), { recursive: true, force: true });
+    const problem = runProblem(await run("build dist", process.execPath, [TSUP, "--silent"], { limitMs }));
+    if (problem) buildProblem = `tsup: ${problem}`;
+  }
   if (buildProblem) {
     lines.push(`build: FAILED (${buildProblem}); no runtime was run`);
     failed += 1;
   } else {
-    const tests = selectTests(discoverTests(), options.paths);
     if (tests.length === 0) {
       lines.push("tests: FAILED (no test/**/*_test.ts files)");
       failed += 1;

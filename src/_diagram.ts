@@ -1,7 +1,7 @@
 /**
  * Mermaid state diagrams drawn from the core's phase tables, so the
  * README's diagrams cannot drift from the code (`test/readme_test.ts`
- * fails when they do; `npm run diagrams` prints them).
+ * fails when they do; `npm run generate` rewrites them).
  *
  * @module
  */

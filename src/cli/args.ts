@@ -57,32 +57,109 @@ export interface CtlArgs {
   readonly words: readonly string[];
 }
 
-const RUN_OPTIONS = {
-  workers: { type: "string", short: "w" },
-  name: { type: "string", short: "n" },
-  ready: { type: "string" },
-  "ready-timeout": { type: "string" },
-  "kill-timeout": { type: "string" },
-  "max-restarts": { type: "string" },
-  period: { type: "string" },
-  "heartbeat-timeout": { type: "string" },
-  "max-surge": { type: "string" },
-  port: { type: "string", short: "p" },
-  host: { type: "string" },
-  config: { type: "string", short: "c" },
-  "log-format": { type: "string" },
-  socket: { type: "string", short: "s" },
-  metrics: { type: "string" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean", short: "V" },
-} as const;
+/** One command-line flag: what `parseArgs` needs, and its documentation. */
+export interface FlagSpec {
+  readonly type: "string" | "boolean";
+  readonly short?: string;
+  /** The value's placeholder in the usage text, e.g. `<n>`; only for string flags. */
+  readonly value?: string;
+  /** What it does, for `--help` and the README; `\n` starts a continuation line. */
+  readonly doc: string;
+}
 
-const CTL_OPTIONS = {
-  socket: { type: "string", short: "s" },
-  json: { type: "boolean" },
-  timeout: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
+/**
+ * The flags of `steward run`, in usage order. `--help` and the README's CLI
+ * reference are generated from this table, so a flag without a `doc` does
+ * not compile.
+ *
+ * @example
+ * ```ts
+ * import { RUN_OPTIONS } from "./args.ts";
+ * console.log(RUN_OPTIONS.workers.doc); // "workers (default: available parallelism)"
+ * ```
+ */
+export const RUN_OPTIONS = {
+  workers: { type: "string", short: "w", value: "<n>", doc: "workers (default: available parallelism)" },
+  name: { type: "string", short: "n", value: "<name>", doc: 'group name (default "app")' },
+  ready: { type: "string", value: "<mode>", doc: "ipc | after:<ms> | after | none (default after:1000)\nipc: the worker calls ready() from steward/worker" },
+  "ready-timeout": { type: "string", value: "<ms>", doc: "not ready by then: killed and restarted (default 30000)" },
+  "kill-timeout": { type: "string", value: "<ms>", doc: "graceful stop, then SIGKILL (default 10000)" },
+  "heartbeat-timeout": { type: "string", value: "<ms>", doc: "ipc workers silent this long are replaced (default 0: off)" },
+  "max-restarts": { type: "string", value: "<n>", doc: "more crash restarts than this within --period: give up (default 10)" },
+  period: { type: "string", value: "<ms>", doc: "the restart intensity window (default 60000)" },
+  "max-surge": { type: "string", value: "<n>", doc: "extra workers a rolling reload may run at once (default 1)" },
+  port: {
+    type: "string",
+    short: "p",
+    value: "<port>",
+    doc: "one TCP port all workers share: they call listen() from\nsteward/worker (reloads and stops drain, dropping nothing)",
+  },
+  host: { type: "string", value: "<addr>", doc: "address of --port (default 127.0.0.1; 0.0.0.0 for all)" },
+  config: {
+    type: "string",
+    short: "c",
+    value: "<file>",
+    doc: "JSON config: { groups: [...], strategy, maxRestarts, ... };\nflags override the first group and the top-level options\n(without a command or --config, ./steward.config.json if present)",
+  },
+  "log-format": { type: "string", value: "<fmt>", doc: "text | json (one object per line) (default text)" },
+  socket: {
+    type: "string",
+    short: "s",
+    value: "<path>",
+    doc: "control socket (default $XDG_RUNTIME_DIR/steward/<pid>.sock,\nelse <tmpdir>/steward-<uid>/<pid>.sock); see steward ctl --help",
+  },
+  metrics: {
+    type: "string",
+    value: "<[host:]port>",
+    doc: "serve /healthz, /readyz and /metrics (Prometheus) over HTTP\n(default off; a port alone listens on 127.0.0.1)",
+  },
+  help: { type: "boolean", short: "h", doc: "this help" },
+  version: { type: "boolean", short: "V", doc: "print the version" },
+} as const satisfies Record<string, FlagSpec>;
+
+/**
+ * The flags of `steward ctl`, in usage order (see `RUN_OPTIONS`).
+ *
+ * @example
+ * ```ts
+ * import { CTL_OPTIONS } from "./args.ts";
+ * console.log(Object.keys(CTL_OPTIONS)); // ["socket", "timeout", "json", "help"]
+ * ```
+ */
+export const CTL_OPTIONS = {
+  socket: {
+    type: "string",
+    short: "s",
+    value: "<path>",
+    doc: "the master's control socket (default: the only master\nrunning under $XDG_RUNTIME_DIR/steward or <tmpdir>/steward-<uid>)",
+  },
+  timeout: { type: "string", value: "<ms>", doc: "how long to wait for the reply (default 60000)" },
+  json: { type: "boolean", doc: "print the reply as JSON" },
+  help: { type: "boolean", short: "h", doc: "this help" },
+} as const satisfies Record<string, FlagSpec>;
+
+/**
+ * The option lines of a usage text, aligned: `  -w, --workers <n>   doc`.
+ *
+ * @param flags A flag table such as `RUN_OPTIONS`.
+ * @returns The lines, joined with newlines.
+ *
+ * @example
+ * ```ts
+ * import { flagLines, RUN_OPTIONS } from "./args.ts";
+ * console.log(flagLines(RUN_OPTIONS));
+ * ```
+ */
+export function flagLines(flags: Readonly<Record<string, FlagSpec>>): string {
+  const rows = Object.entries(flags).map(([name, spec]) => {
+    const short = spec.short === undefined ? "    " : `-${spec.short}, `;
+    return { left: `  ${short}--${name}${spec.value === undefined ? "" : ` ${spec.value}`}`, doc: spec.doc.split("\n") };
+  });
+  const width = Math.max(...rows.map((row) => row.left.length)) + 3;
+  return rows
+    .flatMap((row) => row.doc.map((line, index) => `${(index === 0 ? row.left : "").padEnd(width)}${line}`))
+    .join("\n");
+}
 
 /** Duration flags: flag -> group config field. */
 const DURATION_FLAGS: readonly (readonly [string, string])[] = [
@@ -196,7 +273,7 @@ export function parseCtlArgs(argv: readonly string[]): Parsed<CtlArgs> {
   };
 }
 
-type OptionTable = Record<string, { readonly type: "string" | "boolean"; readonly short?: string }>;
+type OptionTable = Readonly<Record<string, FlagSpec>>;
 
 function parse(argv: readonly string[], options: OptionTable): Parsed<{ values: Record<string, unknown>; positionals: string[] }> {
   try {

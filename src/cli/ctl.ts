@@ -10,7 +10,7 @@
 
 import { connect } from "node:net";
 import type { WorkerStatus } from "../core/status.ts";
-import { type CtlArgs, parseCtlArgs } from "./args.ts";
+import { CTL_OPTIONS, type CtlArgs, flagLines, parseCtlArgs } from "./args.ts";
 import { type ControlReply, CONTROL_VERSION } from "./control.ts";
 import { defaultSocketDir, liveSockets } from "./socket_path.ts";
 
@@ -40,11 +40,7 @@ commands:
   stop                         graceful stop of the master and its workers
 
 options:
-  -s, --socket <path>   the master's control socket (default: the only master
-                        running under $XDG_RUNTIME_DIR/steward or <tmpdir>/steward-<uid>)
-      --timeout <ms>    how long to wait for the reply (default 60000)
-      --json            print the reply as JSON
-  -h, --help            this help
+${flagLines(CTL_OPTIONS)}
 
 exit status: 0 done, 1 the master refused or could not be reached, 2 usage error`;
 

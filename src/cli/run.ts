@@ -24,7 +24,7 @@ import { detectRuntime, loadAdapter } from "../../adapters/_detect.ts";
 import type { Adapter } from "../adapter.ts";
 import type { Config, SupervisorRecord } from "../core/types.ts";
 import { createSupervisor, type OutputLine, type Supervisor } from "../supervisor.ts";
-import { type Parsed, parseRunArgs, type RunArgs } from "./args.ts";
+import { flagLines, type Parsed, parseRunArgs, RUN_OPTIONS, type RunArgs } from "./args.ts";
 import { buildConfig, readConfigFile } from "./config_file.ts";
 import { type ControlHandlers, type ControlServer, startControlServer } from "./control.ts";
 import { createLogger, type Logger, wantsColor } from "./log.ts";
@@ -58,29 +58,7 @@ Starts <command> as supervised workers: replaces the ones that die (with
 backoff), reloads them without dropping capacity, stops them gracefully.
 
 options (durations are integers of milliseconds):
-  -w, --workers <n>            workers (default: available parallelism)
-  -n, --name <name>            group name (default "app")
-      --ready <mode>           ipc | after:<ms> | after | none (default after:1000)
-                               ipc: the worker calls ready() from steward/worker
-      --ready-timeout <ms>     not ready by then: killed and restarted (default 30000)
-      --kill-timeout <ms>      graceful stop, then SIGKILL (default 10000)
-      --heartbeat-timeout <ms> ipc workers silent this long are replaced (default 0: off)
-      --max-surge <n>          extra workers a rolling reload may run at once (default 1)
-  -p, --port <port>            one TCP port all workers share: they call listen() from
-                               steward/worker (reloads and stops drain, dropping nothing)
-      --host <addr>            address of --port (default 127.0.0.1; 0.0.0.0 for all)
-      --max-restarts <n>       more crash restarts than this within --period: give up (default 10)
-      --period <ms>            the restart intensity window (default 60000)
-  -c, --config <file>          JSON config: { groups: [...], strategy, maxRestarts, ... };
-                               flags override the first group and the top-level options
-                               (without a command or --config, ./steward.config.json if present)
-      --log-format <fmt>       text | json (one object per line) (default text)
-  -s, --socket <path>          control socket (default $XDG_RUNTIME_DIR/steward/<pid>.sock,
-                               else <tmpdir>/steward-<uid>/<pid>.sock); see steward ctl --help
-      --metrics <[host:]port>  serve /healthz, /readyz and /metrics (Prometheus) over HTTP
-                               (default off; a port alone listens on 127.0.0.1)
-  -h, --help                   this help
-  -V, --version                print the version
+${flagLines(RUN_OPTIONS)}
 
 signals: HUP reload (re-reads --config), TERM/INT graceful stop (a second one: at once),
          TTIN/TTOU one more / one fewer worker in the first group
