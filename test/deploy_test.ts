@@ -124,6 +124,8 @@ test("deploy/kubernetes: the probes name /healthz and /readyz on the port --metr
   assert.equal(address.value.host, "0.0.0.0", "the kubelet probes the pod IP, not loopback");
   const ports = new Map(container.ports.map((port) => [port.name, port.containerPort]));
   const portOf = (port: string | number): number => (typeof port === "number" ? port : ports.get(port) ?? NaN);
+  assert.equal(ports.get("http"), args.group.port, "the http container port is the workers' shared --port");
+  assert.equal(args.group.host, "0.0.0.0", "the shared port listens on the pod IP");
 
   const probes = { startupProbe: ENDPOINTS.liveness, livenessProbe: ENDPOINTS.liveness, readinessProbe: ENDPOINTS.readiness } as const;
   for (const [probe, path] of Object.entries(probes) as [keyof typeof probes, string][]) {

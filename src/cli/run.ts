@@ -18,6 +18,7 @@
  * @module
  */
 
+import { readFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import process from "node:process";
 import { detectRuntime, loadAdapter } from "../../adapters/_detect.ts";
@@ -141,6 +142,8 @@ export async function runMaster(argv: readonly string[], io: RunIo): Promise<num
     return usage(bound);
   }
 
+  const risk = reusePortRisk(adapter, loaded.value);
+  if (risk !== null) log.error("sharedPortRisk", risk);
   const crashes = new CrashMemory();
   sup = createSupervisor(loaded.value, {
     adapter,
@@ -203,6 +206,23 @@ async function bindPorts(adapter: Adapter, config: Config, args: RunArgs): Promi
     }
   }
   return null;
+}
+
+/**
+ * With SO_REUSEPORT (a Deno or Bun master), Linux resets the connections
+ * queued on a worker's listener at the instant it closes, unless
+ * `net.ipv4.tcp_migrate_req` is 1. Returns the warning, or `null`.
+ */
+function reusePortRisk(adapter: Adapter, config: Config): string | null {
+  if (adapter.runtime === "node" || process.platform !== "linux" || config.groups.every((group) => group.port === null)) return null;
+  let setting: string;
+  try {
+    setting = readFileSync("/proc/sys/net/ipv4/tcp_migrate_req", "utf8").trim();
+  } catch {
+    return null;
+  }
+  if (setting !== "0") return null;
+  return `the shared port is shared with SO_REUSEPORT on ${adapter.runtime}: a reload may reset a connection queued on a closing worker; set net.ipv4.tcp_migrate_req=1, or run the master on Node`;
 }
 
 function controlHandlers(sup: () => Supervisor, adapter: () => Adapter | null, args: RunArgs, env: RunIo["env"], log: Logger): ControlHandlers {
