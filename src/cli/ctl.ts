@@ -37,7 +37,8 @@ commands:
   reload                       rolling reload (re-reads the master's --config file)
   scale <group> <n>            set a group's worker count
   restart [<group>[.<slot>]]   rolling restart of everything, a group or one slot
-  stop                         graceful stop of the master and its workers
+  stop                         graceful stop of the master and its workers; returns
+                               once every worker has exited
 
 options:
 ${flagLines(CTL_OPTIONS)}
@@ -83,8 +84,34 @@ export async function runCtl(argv: readonly string[], io: CtlIo): Promise<number
   }
   if (args.json) io.out(JSON.stringify(request.cmd === "status" ? { pid: reply.pid, ...(reply.status as object) } : reply));
   else if (request.cmd === "status") io.out(statusTable((reply.status as { workers: readonly WorkerStatus[] }).workers));
-  else io.out(request.cmd === "stop" ? "stop: requested; the master exits once its workers have" : `${request.cmd}: done`);
+  else if (request.cmd !== "stop") io.out(`${request.cmd}: done`);
+  if (request.cmd === "stop") {
+    // The master closes its socket once every worker has exited: stop returns when the stop is over.
+    if (!(await socketClosed(socketPath, args.timeoutMs))) {
+      io.err(`steward ctl: stop: the master still runs after ${args.timeoutMs} ms`);
+      return 1;
+    }
+    if (!args.json) io.out("stop: done; every worker has exited");
+  }
   return 0;
+}
+
+/** Polls until nothing accepts on `socketPath` any more; false if it still does after `timeoutMs`. */
+async function socketClosed(socketPath: string, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const accepted = await new Promise<boolean>((resolve) => {
+      const probe = connect(socketPath);
+      probe.once("connect", () => {
+        probe.destroy();
+        resolve(true);
+      });
+      probe.once("error", () => resolve(false));
+    });
+    if (!accepted) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
 }
 
 /**
