@@ -33,7 +33,7 @@ import net from "node:net";
 import process from "node:process";
 import { performance } from "node:perf_hooks";
 import { clearInterval, setInterval } from "node:timers";
-import { onStop, ready } from "./worker.ts";
+import { isSupervised, onStop, ready } from "./worker.ts";
 
 /** Options of `listen()`. */
 export interface ListenOptions {
@@ -153,7 +153,13 @@ function listenOptions(options: ListenOptions): Where {
 
 function bind(listener: net.Server, where: Where): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const failed = (error: Error): void => reject(new Error(`listen(): cannot listen on ${describe(where)}: ${error.message}`, { cause: error }));
+    const failed = (error: NodeJS.ErrnoException): void => {
+      // Several workers of a group without a shared port all bind PORT.
+      const hint = error.code === "EADDRINUSE" && isSupervised() && process.env.STEWARD_PORT === undefined
+        ? "; give the group a shared port (steward run --port, or `port` in the config) so its workers can all listen on it"
+        : "";
+      reject(new Error(`listen(): cannot listen on ${describe(where)}: ${error.message}${hint}`, { cause: error }));
+    };
     listener.once("error", failed);
     listener.listen(where as net.ListenOptions, () => {
       listener.off("error", failed);
