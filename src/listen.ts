@@ -33,6 +33,7 @@ import net from "node:net";
 import process from "node:process";
 import { performance } from "node:perf_hooks";
 import { clearInterval, setInterval } from "node:timers";
+import { detectRuntime } from "./runtime.ts";
 import { isSupervised, onStop, ready } from "./worker.ts";
 
 /** Options of `listen()`. */
@@ -92,7 +93,7 @@ export async function listen(target: http.Server | http.RequestListener, options
   const where = listenOptions(options);
   const drain = new Drain(server, idleGraceMs);
   let listener: net.Server = server;
-  if (runtimeName() === "bun") {
+  if (detectRuntime() === "bun") {
     // Bun's node:http ignores `reusePort`; its node:net honours it, so a net server accepts for it.
     listener = net.createServer((socket) => server.emit("connection", socket));
   }
@@ -111,13 +112,6 @@ export async function listen(target: http.Server | http.RequestListener, options
   return server;
 }
 
-type Runtime = "node" | "deno" | "bun";
-
-function runtimeName(): Runtime {
-  const globals = globalThis as { Deno?: unknown; Bun?: unknown };
-  return globals.Bun !== undefined ? "bun" : globals.Deno !== undefined ? "deno" : "node";
-}
-
 /** Where the front server listens: an inherited descriptor or an address. */
 type Where = { readonly fd: number } | { readonly host: string; readonly port: number; readonly reusePort?: boolean };
 
@@ -129,7 +123,7 @@ function nodeHasReusePort(): boolean {
 
 function listenOptions(options: ListenOptions): Where {
   const env = process.env;
-  const runtime = runtimeName();
+  const runtime = detectRuntime();
   if (env.STEWARD_LISTEN_FD !== undefined) {
     if (runtime === "bun") {
       throw new Error(
