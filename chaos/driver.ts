@@ -1,0 +1,90 @@
+/**
+ * The driver contract: what the chaos harness (and the peer benchmarks)
+ * need from a launcher. A driver starts the launcher with a workload, says
+ * which pids are alive, asks for reloads and scales, stops it, and reports
+ * the lifecycle of every worker it saw, as one list of events on a shared
+ * clock: milliseconds since the `epoch` the caller passed to `start`.
+ *
+ * Drivers live in `chaos/drivers/<name>.ts`: `steward`, `cluster`, `pm2`.
+ *
+ * @module
+ */
+
+import type { Config, SupervisorRecord } from "../src/core/types.ts";
+
+/** How to launch: the same options for every launcher. */
+export interface LaunchOptions {
+  /** Desired number of workers. */
+  readonly workers: number;
+  /** argv of one worker: runtime, script, arguments. */
+  readonly worker: readonly string[];
+  /** One HTTP port every worker answers on (127.0.0.1), for HTTP workloads. @default none */
+  readonly port?: number;
+  /** Extra environment of the workers. @default {} */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Liveness: a worker silent this long is replaced, where the launcher can tell; 0 is off. @default 0 */
+  readonly heartbeatTimeoutMs?: number;
+  /** Restart intensity: more crash restarts than this within `periodMs` and the launcher should give up. @default 100 */
+  readonly maxRestarts?: number;
+  /** The intensity window. @default 60_000 */
+  readonly periodMs?: number;
+  /** Graceful stop deadline before SIGKILL. @default 5_000 */
+  readonly killTimeoutMs?: number;
+  /** A private directory for the launcher's files (socket, logs, PM2_HOME). */
+  readonly dir: string;
+  /** `Date.now()` that lifecycle times count from. */
+  readonly epoch: number;
+}
+
+/** One worker lifecycle fact, `at` in ms since the epoch. */
+export type Lifecycle =
+  | { readonly kind: "spawned"; readonly at: number; readonly slot: number; readonly pid: number }
+  | { readonly kind: "ready"; readonly at: number; readonly slot: number; readonly pid: number }
+  | {
+    readonly kind: "exited";
+    readonly at: number;
+    readonly slot: number;
+    readonly pid: number;
+    readonly code: number | null;
+    readonly signal: string | null;
+    /** Whether the launcher meant it (reload, scale, stop); null when the launcher does not say. */
+    readonly planned: boolean | null;
+  };
+
+/** A live worker as the launcher reports it. */
+export interface WorkerPid {
+  readonly slot: number;
+  readonly pid: number;
+  readonly ready: boolean;
+}
+
+/** What `pids()` returns. */
+export interface Pids {
+  /** The launcher's master (or daemon) process, null once it is gone. */
+  readonly master: number | null;
+  readonly workers: readonly WorkerPid[];
+}
+
+/** A launcher under test. */
+export interface Driver {
+  /** Short name for reports: `steward`, `cluster`, `pm2`. */
+  readonly name: string;
+  /** Starts the launcher; resolves once its master runs (not necessarily once workers are ready). */
+  start(options: LaunchOptions): Promise<void>;
+  /** The master's pid and the live workers. */
+  pids(): Promise<Pids>;
+  /** Asks for a rolling reload; resolves once the request was delivered (not when it finished). */
+  reload(): Promise<void>;
+  /** Asks for `count` workers; resolves once the request was delivered. */
+  scale(count: number): Promise<void>;
+  /** Graceful stop; resolves once the master has exited. */
+  stop(): Promise<void>;
+  /** SIGKILL of the master; workers are left to the launcher's orphan handling. */
+  killMaster(): Promise<void>;
+  /** Every lifecycle event seen so far, in order. */
+  lifecycle(): readonly Lifecycle[];
+  /** Releases whatever is left (daemons, files); safe to call twice and after a failure. */
+  close(): Promise<void>;
+  /** steward only: the records of its JSON log and the config they come from, for the replay checker. */
+  records?(): { readonly config: Config; readonly records: readonly SupervisorRecord[] };
+}
