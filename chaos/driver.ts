@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Config, SupervisorRecord } from "../src/core/types.ts";
+import type { BackoffConfig, Config, SupervisorRecord } from "../src/core/types.ts";
 
 /** How to launch: the same options for every launcher. */
 export interface LaunchOptions {
@@ -28,6 +28,10 @@ export interface LaunchOptions {
   readonly maxRestarts?: number;
   /** The intensity window. @default 60_000 */
   readonly periodMs?: number;
+  /** Backoff between consecutive crash restarts of a slot, where the launcher has one. @default steward's default */
+  readonly backoff?: BackoffConfig;
+  /** A worker ready this long resets its slot's backoff. @default 5_000 */
+  readonly minUptimeMs?: number;
   /** Graceful stop deadline before SIGKILL. @default 5_000 */
   readonly killTimeoutMs?: number;
   /** A private directory for the launcher's files (socket, logs, PM2_HOME). */

@@ -97,6 +97,8 @@ export function stewardDriver(options: StewardDriverOptions = {}): Driver {
           readyTimeoutMs: 15_000,
           killTimeoutMs: launch.killTimeoutMs ?? 5_000,
           heartbeatTimeoutMs: launch.heartbeatTimeoutMs ?? 0,
+          ...(launch.backoff === undefined ? {} : { backoff: launch.backoff }),
+          ...(launch.minUptimeMs === undefined ? {} : { minUptimeMs: launch.minUptimeMs }),
           env: launch.env ?? {},
         }],
         maxRestarts: launch.maxRestarts ?? 100,
