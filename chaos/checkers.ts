@@ -29,6 +29,8 @@ export interface Injected {
   readonly at: number;
   /** Storms: the last request. */
   readonly lastAt: number;
+  /** exit: the code; bootFail: spawns made to fail; storms: requests. */
+  readonly count: number;
   /** Workers it hit (kill, term, hang, exit; bootFail kills one to make a spawn happen). */
   readonly pids: readonly number[];
   readonly detail: string;
@@ -66,8 +68,8 @@ export interface Observed {
   readonly gaveUp: boolean;
   /** HTTP workloads: the load, per bucket. */
   readonly load: readonly LoadBucket[] | null;
-  /** steward: its records and config. */
-  readonly records: { readonly config: Config; readonly records: readonly SupervisorRecord[] } | null;
+  /** steward: its records, the config it started with and the one its reloads carry (none: undefined). */
+  readonly records: { readonly config: Config; readonly records: readonly SupervisorRecord[]; readonly reloadConfig?: Config } | null;
 }
 
 /** One checker's verdict. */
@@ -131,7 +133,7 @@ export function readySeries(observed: Pick<Observed, "lifecycle" | "faults">): R
   const ready = new Set<number>();
   const points: ReadyPoint[] = [{ at: 0, ready: 0 }];
   for (const change of changes) {
-    if (change.ready && !hungAt.has(change.pid)) ready.add(change.pid);
+    if (change.ready && (hungAt.get(change.pid) ?? Infinity) > change.at) ready.add(change.pid);
     else ready.delete(change.pid);
     points.push({ at: change.at, ready: ready.size });
   }
@@ -177,16 +179,17 @@ function checkRecovery(observed: Observed): Verdict {
       if (fault.kind !== "reloadStorm") return true;
       return [...readyAt(at)].filter((pid) => (spawnedAt.get(pid) ?? -1) >= fault.at).length >= policy.workers;
     };
+    const bound = repairBoundMs(faults, i, policy);
     const when = [from, ...times.filter((t) => t > from)].find((t) => t <= next && repaired(t));
     const label = `${fault.kind} at ${fmt(fault.at)}${fault.pids.length > 0 ? ` (pid ${fault.pids.join(", ")})` : ""}`;
-    if (when !== undefined && when - from <= policy.recoveryBoundMs) {
+    if (when !== undefined && when - from <= bound) {
       judged += 1;
       evidence.push(`${label}: back to ${policy.workers} ready in ${Math.round(when - from)} ms`);
-    } else if (!last && next - from < policy.recoveryBoundMs) {
+    } else if (!last && next - from < bound) {
       evidence.push(`${label}: not judged, the next fault came ${Math.round(next - from)} ms later`);
     } else {
       judged += 1;
-      const message = `${label}: not back to ${policy.workers} ready within ${policy.recoveryBoundMs} ms (ready ${countAt(Math.min(next, from + policy.recoveryBoundMs))})`;
+      const message = `${label}: not back to ${policy.workers} ready within ${bound} ms (ready ${countAt(Math.min(next, from + bound))})`;
       failures.push(message);
       evidence.push(message);
     }
@@ -201,6 +204,34 @@ function checkRecovery(observed: Observed): Verdict {
   };
 }
 
+/**
+ * The repair bound of fault `i`: the base bound plus one capped backoff per
+ * crash the recent faults cause (a boot failure fault causes `count` + 1:
+ * its failed boots and the kill that triggers them), since each can make
+ * the slot wait that long before its next try. A run's quiet phase lasts
+ * at least the bound of its last fault.
+ *
+ * @param faults The faults injected, in order.
+ * @param i Which one.
+ * @param policy The policy (base bound, backoff cap).
+ * @returns The bound in ms.
+ *
+ * @example
+ * ```ts
+ * import { repairBoundMs } from "./checkers.ts";
+ * console.log(repairBoundMs(faults, faults.length - 1, policy));
+ * ```
+ */
+export function repairBoundMs(faults: readonly Pick<Injected, "kind" | "at" | "count">[], i: number, policy: Pick<Policy, "recoveryBoundMs" | "backoff">): number {
+  let crashes = 0;
+  for (let j = i; j >= 0 && faults[j]!.at >= faults[i]!.at - policy.recoveryBoundMs; j--) {
+    const fault = faults[j]!;
+    if (fault.kind === "bootFail") crashes += fault.count + 1;
+    else if (fault.kind !== "reloadStorm" && fault.kind !== "scaleStorm") crashes += 1;
+  }
+  return policy.recoveryBoundMs + crashes * policy.backoff.maxMs;
+}
+
 function checkOrphans(observed: Observed): Verdict {
   return {
     checker: "orphans",
@@ -212,32 +243,65 @@ function checkOrphans(observed: Observed): Verdict {
   };
 }
 
-/** Crash restarts: a spawn in a slot whose previous worker's exit was unplanned, with the time of that exit. */
-function crashRestarts(observed: Observed): { slot: number; exitAt: number; spawnAt: number; pid: number; readyMs: number | null }[] {
+/** A crash restart: a spawn in a slot whose previous worker's exit was unplanned. */
+interface CrashRestart {
+  readonly slot: number;
+  readonly exitAt: number;
+  readonly spawnAt: number;
+  readonly pid: number;
+}
+
+/**
+ * Crash restarts in order. A `fresh` entry is a slot filled from empty
+ * without a crash (a scale-up after a scale-down): a new slot, whose
+ * backoff starts over.
+ */
+function crashRestarts(observed: Observed): (CrashRestart & { readonly fresh: boolean })[] {
   const targets = new Set(observed.faults.flatMap((f) => f.pids));
-  const readyAt = new Map<number, number>();
-  const pendingExit = new Map<number, { at: number; readyMs: number | null }>();
-  const out: { slot: number; exitAt: number; spawnAt: number; pid: number; readyMs: number | null }[] = [];
+  const pendingExit = new Map<number, number>();
+  const live = new Map<number, number>();
+  const out: (CrashRestart & { fresh: boolean })[] = [];
   for (const event of observed.lifecycle) {
-    if (event.kind === "ready") readyAt.set(event.pid, event.at);
-    else if (event.kind === "exited") {
+    if (event.kind === "exited") {
+      live.set(event.slot, (live.get(event.slot) ?? 1) - 1);
       const unplanned = event.planned === false ||
         (event.planned === null && (targets.has(event.pid) || event.code === BOOT_FAIL_CODE || (event.code !== 0 && event.code !== null)));
-      const ready = readyAt.get(event.pid);
-      if (unplanned) pendingExit.set(event.slot, { at: event.at, readyMs: ready === undefined ? null : event.at - ready });
-    } else {
-      const exit = pendingExit.get(event.slot);
-      if (exit === undefined) continue;
+      // A crash the slot's other worker (a reload's successor) covers is not restarted.
+      if (unplanned && live.get(event.slot) === 0) pendingExit.set(event.slot, event.at);
+    } else if (event.kind === "spawned") {
+      const empty = (live.get(event.slot) ?? 0) === 0;
+      live.set(event.slot, (live.get(event.slot) ?? 0) + 1);
+      const exitAt = pendingExit.get(event.slot);
+      // The launcher's own account wins: a reload's successor started before the crash is no restart.
+      if (event.restart === false && exitAt !== undefined) continue;
       pendingExit.delete(event.slot);
-      out.push({ slot: event.slot, exitAt: exit.at, spawnAt: event.at, pid: event.pid, readyMs: exit.readyMs });
+      if (exitAt !== undefined) out.push({ slot: event.slot, exitAt, spawnAt: event.at, pid: event.pid, fresh: false });
+      else if (empty) out.push({ slot: event.slot, exitAt: event.at, spawnAt: event.at, pid: event.pid, fresh: true });
     }
   }
   return out;
 }
 
+/** Per slot, the times at which one of its workers had been ready for `minUptimeMs` (what resets a backoff). */
+function uptimeResets(lifecycle: readonly Lifecycle[], minUptimeMs: number, endAt: number): Map<number, number[]> {
+  const readyAt = new Map<number, { slot: number; at: number }>();
+  const resets = new Map<number, number[]>();
+  const reach = (slot: number, at: number): void => void (resets.get(slot) ?? resets.set(slot, []).get(slot)!).push(at);
+  for (const event of lifecycle) {
+    if (event.kind === "ready") readyAt.set(event.pid, { slot: event.slot, at: event.at });
+    else if (event.kind === "exited") {
+      const ready = readyAt.get(event.pid);
+      readyAt.delete(event.pid);
+      if (ready !== undefined && event.at - ready.at >= minUptimeMs) reach(ready.slot, ready.at + minUptimeMs);
+    }
+  }
+  for (const ready of readyAt.values()) if (endAt - ready.at >= minUptimeMs) reach(ready.slot, ready.at + minUptimeMs);
+  return resets;
+}
+
 function checkIntensity(observed: Observed): Verdict {
   const { maxRestarts, periodMs } = observed.policy;
-  const restarts = crashRestarts(observed).map((r) => r.spawnAt).sort((a, b) => a - b);
+  const restarts = crashRestarts(observed).filter((r) => !r.fresh).map((r) => r.spawnAt).sort((a, b) => a - b);
   let worst = 0;
   let worstAt = 0;
   for (let i = 0, j = 0; i < restarts.length; i++) {
@@ -260,13 +324,20 @@ function checkIntensity(observed: Observed): Verdict {
 
 function checkBackoff(observed: Observed): Verdict {
   const { backoff, minUptimeMs } = observed.policy;
-  const streak = new Map<number, number>();
+  const resets = uptimeResets(observed.lifecycle, minUptimeMs, observed.endAt);
+  const streak = new Map<number, { k: number; lastExit: number }>();
   const failures: string[] = [];
   let checked = 0;
   for (const restart of crashRestarts(observed)) {
-    // A worker that stayed ready for minUptimeMs resets its slot's count.
-    const k = restart.readyMs !== null && restart.readyMs >= minUptimeMs ? 1 : (streak.get(restart.slot) ?? 0) + 1;
-    streak.set(restart.slot, k);
+    if (restart.fresh) {
+      streak.delete(restart.slot);
+      continue;
+    }
+    const previous = streak.get(restart.slot);
+    // A worker of the slot that stayed ready for minUptimeMs since the last crash resets the count.
+    const reset = previous === undefined || (resets.get(restart.slot) ?? []).some((at) => at > previous.lastExit && at <= restart.exitAt);
+    const k = reset ? 1 : previous.k + 1;
+    streak.set(restart.slot, { k, lastExit: restart.exitAt });
     if (k < 2) continue;
     checked += 1;
     const least = backoffFloorMs(backoff, k);
@@ -319,8 +390,8 @@ function checkGracefulReload(observed: Observed): Verdict {
 
 function checkReferenceModel(observed: Observed): Verdict {
   if (observed.records === null) return { checker: "reference model", ok: null, summary: "the launcher emits no steward records", evidence: [] };
-  const { config, records } = observed.records;
-  const result = replayRecords({ config, records, reloadConfig: config });
+  const { config, records, reloadConfig } = observed.records;
+  const result = replayRecords({ config, records, ...(reloadConfig === undefined ? {} : { reloadConfig }) });
   const evidence = [`${result.steps} core steps replayed, ${result.matched} of ${records.filter((r) => r.type !== "ignored").length} records explained`];
   if (result.divergence !== null) {
     evidence.push(`observed: ${JSON.stringify(result.divergence.observed)}`, `model: ${JSON.stringify(result.divergence.expected)}`);

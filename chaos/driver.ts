@@ -42,7 +42,14 @@ export interface LaunchOptions {
 
 /** One worker lifecycle fact, `at` in ms since the epoch. */
 export type Lifecycle =
-  | { readonly kind: "spawned"; readonly at: number; readonly slot: number; readonly pid: number }
+  | {
+    readonly kind: "spawned";
+    readonly at: number;
+    readonly slot: number;
+    readonly pid: number;
+    /** Whether the launcher says this spawn restarts a crashed worker (steward: a `restarting` record came first); unset when it does not say. */
+    readonly restart?: boolean;
+  }
   | { readonly kind: "ready"; readonly at: number; readonly slot: number; readonly pid: number }
   | {
     readonly kind: "exited";
@@ -89,6 +96,34 @@ export interface Driver {
   lifecycle(): readonly Lifecycle[];
   /** Releases whatever is left (daemons, files); safe to call twice and after a failure. */
   close(): Promise<void>;
-  /** steward only: the records of its JSON log and the config they come from, for the replay checker. */
-  records?(): { readonly config: Config; readonly records: readonly SupervisorRecord[] };
+  /** steward only: the records of its JSON log, the config they come from and the one its reloads carry, for the replay checker. */
+  records?(): { readonly config: Config; readonly records: readonly SupervisorRecord[]; readonly reloadConfig?: Config };
+}
+
+/**
+ * Tells, from steward's records, which spawns restart a crashed worker: a
+ * `restarting` record for a slot makes that slot's next `spawning` a restart.
+ *
+ * @example
+ * ```ts
+ * import { RestartTracker } from "./driver.ts";
+ * const tracker = new RestartTracker();
+ * for (const record of records) tracker.see(record);
+ * console.log(tracker.isRestart(7));
+ * ```
+ */
+export class RestartTracker {
+  readonly #pending = new Set<string>();
+  readonly #restarts = new Set<number>();
+
+  /** Feeds one record, in order. */
+  see(record: SupervisorRecord): void {
+    if (record.type === "restarting") this.#pending.add(`${record.group}.${record.slot}`);
+    else if (record.type === "spawning" && this.#pending.delete(`${record.group}.${record.slot}`)) this.#restarts.add(record.id);
+  }
+
+  /** Whether worker `id`'s spawn was a crash restart. */
+  isRestart(id: number): boolean {
+    return this.#restarts.has(id);
+  }
 }

@@ -20,7 +20,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import type { BackoffConfig } from "../src/core/types.ts";
-import { checkAll, type Injected, type LoadBucket, type Observed, type Policy, readySeries, type ReadyPoint, type Verdict } from "./checkers.ts";
+import { checkAll, type Injected, type LoadBucket, type Observed, type Policy, readySeries, type ReadyPoint, repairBoundMs, type Verdict } from "./checkers.ts";
 import type { Driver } from "./driver.ts";
 import { built, descendants, killQuietly, pause, processTable, runScript, type Runtime, stillAlive } from "./_proc.ts";
 import { MasterProcess } from "./drivers/_child.ts";
@@ -163,7 +163,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       injected.push(done);
       log(`${(done.at / 1000).toFixed(2)} s ${done.kind} ${done.detail}`);
     }
-    const quiet = durationMs - since();
+    // The quiet phase lasts at least the last fault's repair bound.
+    const last = injected.length - 1;
+    const quietUntil = last < 0 ? 0 : injected[last]!.lastAt - (performance.timeOrigin + t0 - epoch) + repairBoundMs(injected, last, policy);
+    const quiet = Math.max(durationMs, quietUntil) - since();
     if (quiet > 0) await pause(quiet);
     const endAt = Date.now() - epoch;
     for (const event of driver.lifecycle()) seen.add(event.pid);
@@ -232,7 +235,7 @@ interface InjectContext {
 
 async function inject(driver: Driver, fault: Fault, context: InjectContext): Promise<Injected> {
   const at = Date.now() - context.epoch;
-  const stamp = (pids: number[], detail: string): Injected => ({ kind: fault.kind, at, lastAt: Date.now() - context.epoch, pids, detail });
+  const stamp = (pids: number[], detail: string): Injected => ({ kind: fault.kind, at, lastAt: Date.now() - context.epoch, count: fault.count, pids, detail });
   if (fault.kind === "reloadStorm") {
     for (let i = 0; i < fault.count; i++) {
       if (i > 0) await pause(fault.gapMs);

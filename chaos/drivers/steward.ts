@@ -17,7 +17,7 @@ import { parseRunArgs } from "../../src/cli/args.ts";
 import { buildConfig } from "../../src/cli/config_file.ts";
 import { sendRequest } from "../../src/cli/ctl.ts";
 import type { Config, SupervisorRecord } from "../../src/core/types.ts";
-import type { Driver, LaunchOptions, Lifecycle, Pids } from "../driver.ts";
+import { type Driver, type LaunchOptions, type Lifecycle, type Pids, RestartTracker } from "../driver.ts";
 import { killQuietly, ROOT, type Runtime, runtimeBinary } from "../_proc.ts";
 import { MasterProcess } from "./_child.ts";
 
@@ -53,7 +53,7 @@ export function stewardDriver(options: StewardDriverOptions = {}): Driver {
   let listening = false;
   const records: SupervisorRecord[] = [];
   const lifecycle: Lifecycle[] = [];
-  const slots = new Map<number, number>();
+  const restarts = new RestartTracker();
   const pending: Promise<unknown>[] = [];
 
   const onLine = (line: string): void => {
@@ -69,8 +69,8 @@ export function stewardDriver(options: StewardDriverOptions = {}): Driver {
     const rec = record as unknown as SupervisorRecord;
     records.push(rec);
     const at = Date.parse(time) - epoch;
-    if (rec.type === "spawning") slots.set(rec.id, rec.slot);
-    else if (rec.type === "spawned") lifecycle.push({ kind: "spawned", at, slot: rec.slot, pid: rec.pid });
+    restarts.see(rec);
+    if (rec.type === "spawned") lifecycle.push({ kind: "spawned", at, slot: rec.slot, pid: rec.pid, restart: restarts.isRestart(rec.id) });
     else if (rec.type === "ready" && rec.pid !== null) lifecycle.push({ kind: "ready", at, slot: rec.slot, pid: rec.pid });
     else if (rec.type === "exited" && rec.pid !== null) {
       lifecycle.push({ kind: "exited", at, slot: rec.slot, pid: rec.pid, code: rec.code, signal: rec.signal, planned: rec.planned });
@@ -150,7 +150,8 @@ export function stewardDriver(options: StewardDriverOptions = {}): Driver {
       await Promise.all(pending);
     },
     lifecycle: () => lifecycle,
-    records: () => ({ config: config!, records }),
+    // The CLI re-reads its config file on every reload: reloads carry that config.
+    records: () => ({ config: config!, records, reloadConfig: config! }),
     async close(): Promise<void> {
       if (master === null) return;
       master.signal("SIGKILL");
