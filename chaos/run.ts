@@ -46,6 +46,8 @@ export interface ChaosOptions {
   readonly kinds?: readonly FaultKind[];
   /** Mean gap between faults. @default 2_000 */
   readonly meanGapMs?: number;
+  /** The quiet phase at the end. @default 10_000, at most half the duration */
+  readonly quietMs?: number;
   /** Longest repair time a fault may take. @default 10_000 */
   readonly recoveryBoundMs?: number;
   /** HTTP requests per second. @default 100 */
@@ -106,6 +108,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     workers,
     ...(options.meanGapMs === undefined ? {} : { meanGapMs: options.meanGapMs }),
     ...(options.kinds === undefined ? {} : { kinds: options.kinds }),
+    ...(options.quietMs === undefined ? {} : { quietMs: options.quietMs }),
   });
   const policy: Policy = {
     workers,

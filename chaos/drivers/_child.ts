@@ -1,6 +1,9 @@
 /**
  * A launcher's master as a child of the harness: its stdout split into
- * lines as they arrive, its exit awaited, and every line kept.
+ * lines as they arrive, its exit awaited, and every line kept. It runs in
+ * its own process group, so whatever it leaves (a worker orphaned by its
+ * SIGKILL, a zombie the container's init never reaps) stays out of the
+ * harness's group and can be found by that group.
  *
  * @module
  */
@@ -24,7 +27,7 @@ export class MasterProcess {
    * @param onLine Called with each stdout line.
    */
   constructor(argv: readonly string[], env: Readonly<Record<string, string>>, onLine: (line: string) => void) {
-    this.child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } });
+    this.child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env }, detached: true });
     this.child.stdout!.setEncoding("utf8");
     this.child.stderr!.setEncoding("utf8");
     this.child.stdout!.on("data", (chunk: string) => {
