@@ -13,7 +13,7 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Driver, LaunchOptions, Lifecycle, Pids, WorkerPid } from "../driver.ts";
 import { killQuietly, pause } from "../_proc.ts";
@@ -59,8 +59,16 @@ export function pm2Driver(): Driver {
   let poller: Promise<void> = Promise.resolve();
   const lifecycle: Lifecycle[] = [];
   const live = new Map<number, WorkerPid>();
-  const call = <T>(run: (callback: (error: Error | null, value?: T) => void) => void): Promise<T> =>
-    new Promise((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value as T))));
+  // Every call to the daemon is bounded: a daemon that stops answering fails the run instead of hanging it.
+  const call = <T>(run: (callback: (error: Error | null, value?: T) => void) => void, ms = 30_000): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`pm2 driver: the daemon did not answer within ${ms} ms`)), ms);
+      run((error, value) => {
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(value as T);
+      });
+    });
 
   const poll = async (): Promise<void> => {
     const list = await call<Pm2Process[]>((cb) => pm2!.list(cb)).catch(() => null);
@@ -99,6 +107,7 @@ export function pm2Driver(): Driver {
     async start(launch: LaunchOptions): Promise<void> {
       epoch = launch.epoch;
       home = `${launch.dir}/pm2`;
+      mkdirSync(home, { recursive: true });
       const require = createRequire(import.meta.url);
       const PM2 = require("pm2") as { custom: new (options: Record<string, unknown>) => Pm2Api };
       pm2 = new PM2.custom({ pm2_home: home, daemon_mode: true });
