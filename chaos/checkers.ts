@@ -189,7 +189,10 @@ function checkRecovery(observed: Observed): Verdict {
       evidence.push(`${label}: not judged, the next fault came ${Math.round(next - from)} ms later`);
     } else {
       judged += 1;
-      const message = `${label}: not back to ${policy.workers} ready within ${bound} ms (ready ${countAt(Math.min(next, from + bound))})`;
+      const cutoff = Math.min(next, from + bound);
+      const stuck = fault.pids.filter((pid) => (exitedAt.get(pid) ?? Infinity) > cutoff);
+      const why = stuck.length > 0 ? `pid ${stuck.join(", ")} never replaced` : `ready ${countAt(cutoff)}`;
+      const message = `${label}: not back to ${policy.workers} ready within ${bound} ms (${why})`;
       failures.push(message);
       evidence.push(message);
     }

@@ -100,17 +100,26 @@ export function renderHtml(report: ChaosReport): string {
 
   let requests = `<p class="small">No requests: the ${esc(report.workload)} workload takes no HTTP load.</p>`;
   if (observed.load !== null && observed.load.length > 0) {
-    const perSecond = observed.load.map((b) => ({ at: b.at, ok: b.ok * 10, errors: b.errors * 10 }));
+    // 100 ms buckets summed into 1 s bars: autocannon paces its rate per second.
+    const bins = new Map<number, { at: number; ok: number; errors: number }>();
+    for (const b of observed.load) {
+      const at = Math.floor(b.at / 1000) * 1000;
+      const bin = bins.get(at) ?? { at, ok: 0, errors: 0 };
+      bin.ok += b.ok;
+      bin.errors += b.errors;
+      bins.set(at, bin);
+    }
+    const perSecond = [...bins.values()];
     const max = Math.max(10, ...perSecond.map((b) => b.ok + b.errors));
     const total = observed.load.reduce((sum, b) => ({ ok: sum.ok + b.ok, errors: sum.errors + b.errors }), { ok: 0, errors: 0 });
     requests = chart(`requests/s (${total.ok} ok, ${total.errors} failed)`, max, x, end, observed, (scale) =>
       perSecond.map((b) => {
         const x1 = x(b.at);
-        const w = Math.max(1, x(b.at + 100) - x1 - 0.5);
+        const w = Math.max(1, x(b.at + 1000) - x1 - 1);
         const okTop = scale(b.ok);
         const errTop = scale(b.ok + b.errors);
         return `<rect x="${x1.toFixed(1)}" y="${okTop.toFixed(1)}" width="${w.toFixed(1)}" height="${(scale(0) - okTop).toFixed(1)}" fill="#4c78a8"/>` +
-          (b.errors > 0 ? `<rect x="${x1.toFixed(1)}" y="${errTop.toFixed(1)}" width="${w.toFixed(1)}" height="${(okTop - errTop).toFixed(1)}" fill="#d62728"><title>${b.errors / 10} failed at ${fmt(b.at)}</title></rect>` : "");
+          (b.errors > 0 ? `<rect x="${x1.toFixed(1)}" y="${errTop.toFixed(1)}" width="${w.toFixed(1)}" height="${(okTop - errTop).toFixed(1)}" fill="#d62728"><title>${b.errors} failed in the second from ${fmt(b.at)}</title></rect>` : "");
       }).join(""));
   }
 
