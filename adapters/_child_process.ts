@@ -21,6 +21,8 @@
  *   is never called.
  * - One orphan keeper (`_keeper.ts`) per adapter, started with the first
  *   spawn, SIGKILLs the workers if the master dies.
+ * - A spawn spec with `listen` gets the group's shared socket
+ *   (`_shared_socket.ts`), bound on first use and held until `close()`.
  *
  * @module
  */
@@ -28,9 +30,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import type { Adapter, Clock, OutputStream, ProcessHandle, ProcessListener, RuntimeKey, TimerHandle } from "../src/adapter.ts";
-import type { SignalName, SpawnSpec } from "../src/core/types.ts";
+import type { ListenAddress, SignalName, SpawnSpec } from "../src/core/types.ts";
 import { DEFAULT_MAX_LINE_LENGTH, LineSplitter } from "../src/_lines.ts";
 import { Keeper, type KeeperLauncher, launchKeeperWithChildProcess } from "./_keeper.ts";
+import { openSharedSocket, type SharedSocket, type SocketSharing } from "./_shared_socket.ts";
 
 /** Options of every `node:child_process` based adapter. */
 export interface AdapterOptions {
@@ -70,10 +73,23 @@ export interface RuntimeQuirks {
    * @default launchKeeperWithChildProcess (`node:child_process`)
    */
   readonly launchKeeper?: KeeperLauncher;
+  /**
+   * How a group's shared `port` reaches the workers (see `_shared_socket.ts`).
+   * @default "fd"
+   */
+  readonly socketSharing?: SocketSharing;
 }
 
-/** Environment variables a runtime uses to pass an IPC channel; never inherited from the master. */
-const CHANNEL_VARIABLES = ["NODE_CHANNEL_FD", "NODE_CHANNEL_SERIALIZATION_MODE", "STEWARD_IPC"] as const;
+/** Environment variables that hand a worker its IPC channel or shared socket; never inherited from the master. */
+const CHANNEL_VARIABLES = [
+  "NODE_CHANNEL_FD",
+  "NODE_CHANNEL_SERIALIZATION_MODE",
+  "STEWARD_IPC",
+  "STEWARD_HOST",
+  "STEWARD_PORT",
+  "STEWARD_LISTEN_FD",
+  "STEWARD_REUSE_PORT",
+] as const;
 
 /** setTimeout's largest delay; longer timers re-arm in steps. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -105,6 +121,19 @@ export function createChildProcessAdapter(runtime: RuntimeKey, quirks: RuntimeQu
   }
   const keeper = keeperWanted && process.platform !== "win32" ? new Keeper(keeperShell, quirks.launchKeeper ?? launchKeeperWithChildProcess) : null;
   const normaliseExit = quirks.normaliseExit ?? ((code, signal) => ({ code, signal }));
+  const sharing = quirks.socketSharing ?? "fd";
+  const sockets = new Map<string, Promise<SharedSocket>>();
+  const socketFor = (address: ListenAddress): Promise<SharedSocket> => {
+    const key = `${address.host}|${address.port}`;
+    let socket = sockets.get(key);
+    if (socket === undefined) {
+      socket = openSharedSocket({ address, sharing });
+      sockets.set(key, socket);
+      // A failed bind is not cached: the next spawn or listen() tries again.
+      socket.catch(() => sockets.delete(key));
+    }
+    return socket;
+  };
   let closed = false;
 
   return {
@@ -116,11 +145,23 @@ export function createChildProcessAdapter(runtime: RuntimeKey, quirks: RuntimeQu
       if (program === undefined || program === "") {
         throw new TypeError(`spawn of worker ${spec.id} failed: command must name a program, received ${JSON.stringify(spec.command)}`);
       }
+      const socket = spec.listen === undefined ? null : await socketFor(spec.listen);
       if (keeper !== null) await keeper.ensure();
+      const stdio: ("ignore" | "pipe" | "ipc" | number)[] = spec.ipc ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "pipe", "pipe"];
+      const env = workerEnv(spec);
+      if (socket !== null) {
+        env.STEWARD_HOST = socket.address.host;
+        env.STEWARD_PORT = String(socket.address.port);
+        if (socket.fd === null) env.STEWARD_REUSE_PORT = "1";
+        else {
+          env.STEWARD_LISTEN_FD = String(stdio.length);
+          stdio.push(socket.fd);
+        }
+      }
       const child = spawn(program, args, {
         cwd: spec.cwd ?? undefined,
-        env: workerEnv(spec),
-        stdio: spec.ipc ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "pipe", "pipe"],
+        env,
+        stdio,
         serialization: "json",
         detached: true,
         windowsHide: true,
@@ -134,8 +175,13 @@ export function createChildProcessAdapter(runtime: RuntimeKey, quirks: RuntimeQu
       });
       return worker.started();
     },
+    async listen(address: ListenAddress): Promise<void> {
+      await socketFor(address);
+    },
     async close(): Promise<void> {
       closed = true;
+      for (const socket of sockets.values()) socket.then((bound) => bound.close(), () => undefined);
+      sockets.clear();
       await keeper?.close();
     },
   };

@@ -14,6 +14,8 @@
  *   0), so a master SIGKILLed right after a spawn never told its keeper about
  *   the worker. The keeper is therefore started with `Bun.spawn`, whose stdin
  *   `FileSink` is flushed after every write.
+ * - Bun cannot hand a listening socket to a child, so a group's shared
+ *   `port` is shared with `SO_REUSEPORT` (each worker binds its own socket).
  *
  * @example Spawn a worker on Bun
  * ```ts
@@ -47,7 +49,7 @@ export const runtime: "bun" = "bun";
  * ```
  */
 export function createAdapter(options: AdapterOptions = {}): Adapter {
-  return createChildProcessAdapter(runtime, { launchKeeper: launchKeeperWithBunSpawn }, options);
+  return createChildProcessAdapter(runtime, { launchKeeper: launchKeeperWithBunSpawn, socketSharing: "reusePort" }, options);
 }
 
 /** The slice of Bun's API the keeper launcher uses (no Bun types are installed). */

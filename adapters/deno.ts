@@ -12,6 +12,9 @@
  * a worker that handled SIGTERM and exited 0, measured on all three worker
  * runtimes), so no exit status needs rewriting here.
  *
+ * Deno cannot hand a listening socket to a child, so a group's shared
+ * `port` is shared with `SO_REUSEPORT` (each worker binds its own socket).
+ *
  * @example Spawn a worker on Deno
  * ```ts
  * import { createAdapter } from "steward/deno";
@@ -44,5 +47,5 @@ export const runtime: "deno" = "deno";
  * ```
  */
 export function createAdapter(options: AdapterOptions = {}): Adapter {
-  return createChildProcessAdapter(runtime, {}, options);
+  return createChildProcessAdapter(runtime, { socketSharing: "reusePort" }, options);
 }

@@ -541,6 +541,8 @@ export function createAdapter(options: MemoryAdapterOptions = {}): MemoryAdapter
         signal: (signal: SignalName) => process.signal(signal),
       });
     },
+    // Virtual workers open no sockets; every address binds.
+    listen: () => Promise.resolve(),
     close: () => Promise.resolve(),
     advance: (ms: number) => void scheduler.runUntil(scheduler.now + ms),
     livePids: () => [...processes].filter((p) => p.alive).map((p) => p.pid),

@@ -259,6 +259,7 @@ class StewardRig {
       runtime: adapter.runtime,
       clock: adapter.clock,
       close: () => adapter.close(),
+      listen: (address) => adapter.listen(address),
       spawn: (spec, listener) => {
         const round = this.round;
         const replacement = round !== null && spec.slot === round.slot && spec.id !== round.oldId && round.newId === -1;

@@ -1,78 +1,65 @@
 /**
- * The demo behind `npm start`: steward supervises four workers of
- * `examples/http_server.ts` on the runtime it runs on, prints where they
- * listen and how to drive it, and narrates what the supervisor does.
+ * The demo behind `npm start`: `steward run` supervising four workers of
+ * `examples/http_server.ts` that share one port, on the runtime the demo
+ * runs on. Once they are ready it prints the URL, the master's pid and how
+ * to drive it with `steward ctl` from another terminal; the master's own
+ * log follows.
  *
- * - `kill <worker pid>`: the worker is replaced at once;
- * - Ctrl-C (or `kill <master pid>`): graceful stop; a second Ctrl-C kills at once.
- *
- * Each worker listens on its own port (`PORT` + slot). A rolling reload
- * starts the new worker before the old one stops, so it needs the workers to
- * share one port; until steward provides that, SIGHUP is not offered here.
+ * The same as typing:
+ * `steward run --name web -w 4 --ready ipc --port 8080 -- node examples/http_server.js`
  *
  * @module
  */
 
+import { basename, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { detectRuntime } from "../adapters/_detect.ts";
-import { supervise } from "../mod.ts";
-import type { SupervisorRecord } from "../src/core/types.ts";
+import { runMaster } from "../src/cli/run.ts";
 
 const WORKERS = 4;
-const PORT = Number(process.env.PORT ?? 8080);
-const source = fileURLToPath(import.meta.url);
-const server = source.replace(/demo\.(ts|js)$/, (_match, ext: string) => `http_server.${ext}`);
+const PORT = process.env.PORT ?? "8080";
+const here = fileURLToPath(import.meta.url);
+const server = here.replace(/demo\.(ts|js)$/, (_match, ext: string) => `http_server.${ext}`);
+const steward = here.replace(/examples\/demo\.(ts|js)$/, (_match, ext: string) => `bin/steward.${ext}`);
 
 /** How to run a script file on the runtime this demo runs on. */
 function runtimeCommand(script: string): string[] {
   return detectRuntime() === "deno" ? [process.execPath, "run", "-A", script] : [process.execPath, script];
 }
 
-function narrate(record: SupervisorRecord): void {
-  const at = `${(record.at / 1000).toFixed(3).padStart(8)}s`;
-  switch (record.type) {
-    case "spawned":
-      return console.log(`${at}  ${record.group}.${record.slot} started as pid ${record.pid}`);
-    case "exited":
-      return console.log(`${at}  ${record.group}.${record.slot} pid ${record.pid} ${record.signal ?? `exited ${record.code}`}${record.planned ? "" : " (unplanned)"}`);
-    case "restarting":
-      return console.log(`${at}  ${record.group}.${record.slot} restarting in ${record.inMs} ms (attempt ${record.attempt})`);
-    case "rolloutStarted":
-      return console.log(`${at}  ${record.reason} to generation ${record.generation}`);
-    case "rolloutFinished":
-      return console.log(`${at}  ${record.reason} finished`);
-    case "gaveUp":
-      return console.log(`${at}  gave up: ${record.reason}`);
-    case "stopRequested":
-      return console.log(`${at}  stopping${record.graceful ? " gracefully" : " now"}`);
-    default:
-      return;
-  }
+function guide(): string {
+  const [runtime, ...rest] = runtimeCommand(steward);
+  const ctl = [basename(runtime!), ...rest.map((part) => relative(process.cwd(), part) || part), "ctl"].join(" ");
+  const rows = [
+    [`curl http://127.0.0.1:${PORT}/`, "any of the 4 workers answers"],
+    [`${ctl} status`, "the workers: pid, phase, generation, uptime"],
+    [`${ctl} reload`, "rolling reload, no request dropped"],
+    [`kill <worker pid>`, "the worker is replaced at once"],
+    [`${ctl} stop   (or Ctrl-C)`, "graceful stop"],
+  ];
+  const width = Math.max(...rows.map(([command]) => command!.length));
+  return [
+    "",
+    `steward master pid ${process.pid}: ${WORKERS} workers ready on http://127.0.0.1:${PORT}/`,
+    "from another terminal:",
+    ...rows.map(([command, effect]) => `  ${command!.padEnd(width)}  ${effect}`),
+    "",
+  ].join("\n");
 }
 
-const sup = supervise(
-  { groups: [{ name: "web", command: runtimeCommand(server), count: WORKERS, ready: "ipc", env: { PORT: String(PORT) }, killTimeoutMs: 5000 }] },
-  { onRecord: narrate },
-);
-
-let interrupts = 0;
-process.on("SIGINT", () => void sup.stop({ graceful: interrupts++ === 0 }));
-process.on("SIGTERM", () => void sup.stop());
-process.on("SIGHUP", () => console.log("this demo's workers each own a port, so a rolling reload cannot start their replacements; not reloading"));
-
-sup.ready.then(
-  () => {
-    console.log(`\nsteward master pid ${process.pid}: ${WORKERS} workers ready`);
-    for (let slot = 0; slot < WORKERS; slot++) console.log(`  http://127.0.0.1:${PORT + slot}/`);
-    const rows = [["kill <worker pid>", "the worker is replaced"], [`Ctrl-C, or kill ${process.pid}`, "graceful stop"]];
-    console.log("");
-    for (const [command, effect] of rows) console.log(`  ${command!.padEnd(24)} ${effect}`);
-    console.log("");
+let ready = 0;
+const code = await runMaster(
+  ["--name", "web", "-w", String(WORKERS), "--ready", "ipc", "--port", PORT, "--kill-timeout", "5000", "--", ...runtimeCommand(server)],
+  {
+    out: (line) => {
+      console.log(line);
+      // Once, when the first generation is up; reloads print their own progress.
+      if (ready < WORKERS && / ready pid \d+ \(generation 1\)/.test(line) && ++ready === WORKERS) console.log(guide());
+    },
+    err: (line) => console.error(line),
+    env: process.env,
+    isTTY: process.stdout.isTTY === true,
   },
-  () => {},
 );
-
-const outcome = await sup.done;
-console.log(`steward exited: ${outcome.reason}`);
-process.exit(outcome.code);
+process.exit(code);

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { SignalName, SpawnSpec } from "./core/types.ts";
+import type { ListenAddress, SignalName, SpawnSpec } from "./core/types.ts";
 
 /** Runtimes an adapter can stand for. */
 export type RuntimeKey = "node" | "deno" | "bun" | "memory";
@@ -59,6 +59,13 @@ export interface Adapter {
    * e.g. the program does not exist; the listener is then never called.
    */
   spawn(spec: SpawnSpec, listener: ProcessListener): Promise<ProcessHandle>;
+  /**
+   * Bind the listening socket that workers spawned with `spec.listen` equal
+   * to `address` share, if not bound yet; `spawn` binds it too on first use.
+   * Rejects with a one-line reason (e.g. the address is in use), so a caller
+   * can refuse a config before any worker starts. Held until `close()`.
+   */
+  listen(address: ListenAddress): Promise<void>;
   /** Release what the adapter holds (e.g. its orphan keeper) once every worker has exited. */
   close(): Promise<void>;
 }

@@ -180,3 +180,5 @@ function attach(): void {
 }
 
 attach();
+
+export { listen, type ListenOptions } from "./listen.ts";

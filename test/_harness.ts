@@ -17,6 +17,7 @@
  */
 
 import { execFile } from "node:child_process";
+import { type AddressInfo, createServer } from "node:net";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { Adapter, OutputStream, ProcessHandle } from "../src/adapter.ts";
@@ -51,6 +52,18 @@ export function command(runtime: DetectedRuntime, script: string, ...args: strin
     case "bun":
       return [`${ROOT}/node_modules/.bin/bun`, script, ...args];
   }
+}
+
+/** A TCP port free on 127.0.0.1 a moment ago (bound to port 0, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen({ host: "127.0.0.1", port: 0 }, () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Rejects after `ms` with a message naming what was awaited. */

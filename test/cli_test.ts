@@ -23,99 +23,10 @@ import { answer, type ControlHandlers } from "../src/cli/control.ts";
 import { statusTable } from "../src/cli/ctl.ts";
 import { createLogger, wantsColor } from "../src/cli/log.ts";
 import { VERSION } from "../src/cli/version.ts";
-import { awaitGone, command, fixture, keepersOf, ROOT, RUNTIME, type Rig, type Started, withProcesses } from "./_harness.ts";
-
-/** How a user runs steward on this runtime. */
-const STEWARD: readonly string[] = RUNTIME === "node"
-  ? ["node", `${ROOT}/.build/bin/steward.js`]
-  : RUNTIME === "deno"
-  ? [`${ROOT}/node_modules/.bin/deno`, "run", "-A", `${ROOT}/bin/steward.ts`]
-  : [`${ROOT}/node_modules/.bin/bun`, `${ROOT}/bin/steward.ts`];
+import { awaitGone, command, fixture, ROOT, RUNTIME, withProcesses } from "./_harness.ts";
+import { ctl, type Master, startMaster, STEWARD } from "./_master.ts";
 
 const IPC_WORKER = command(RUNTIME, fixture("ipc_worker"));
-
-type Entry = Record<string, unknown> & { type: string };
-
-/** A master started with `--log-format json`, its log parsed as it arrives; every worker pid is adopted by the rig. */
-class Master {
-  readonly entries: Entry[] = [];
-  #parsed = 0;
-  readonly #rig: Rig;
-  readonly started: Started;
-
-  constructor(rig: Rig, started: Started) {
-    this.#rig = rig;
-    this.started = started;
-  }
-
-  get pid(): number {
-    return this.started.handle.pid;
-  }
-
-  /** Parses new log lines; adopts the pid of every spawned worker. */
-  sync(): void {
-    const lines = this.started.record.out();
-    for (; this.#parsed < lines.length; this.#parsed++) {
-      let entry: Entry;
-      try {
-        entry = JSON.parse(lines[this.#parsed]!) as Entry;
-      } catch {
-        continue;
-      }
-      this.entries.push(entry);
-      if (entry.type === "spawned") this.#rig.adopt([entry.pid as number]);
-    }
-  }
-
-  /** Resolves with the first entry from index `from` on that matches; fails after `ms` or when the master exits first. */
-  async until(what: string, match: (entry: Entry) => boolean, from = 0, ms = 10_000): Promise<Entry> {
-    let hit: Entry | undefined;
-    await this.started.record.until(what, () => {
-      this.sync();
-      hit = this.entries.slice(from).find(match);
-      return hit !== undefined;
-    }, ms);
-    return hit!;
-  }
-
-  /** Resolves once `n` entries from `from` on match. */
-  async count(what: string, n: number, match: (entry: Entry) => boolean, from = 0, ms = 10_000): Promise<Entry[]> {
-    let hits: Entry[] = [];
-    await this.started.record.until(what, () => {
-      this.sync();
-      hits = this.entries.slice(from).filter(match);
-      return hits.length >= n;
-    }, ms);
-    return hits;
-  }
-
-  /** Its exit status; fails after `ms`. */
-  async exited(ms = 15_000): Promise<{ code: number | null; signal: string | null }> {
-    const exit = await this.started.record.exited(ms);
-    this.sync();
-    return exit;
-  }
-
-  stderr(): string[] {
-    return this.started.record.out("stderr");
-  }
-}
-
-async function startMaster(rig: Rig, args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Master> {
-  const started = await rig.spawn([...STEWARD, "run", "--log-format", "json", ...args], options);
-  const master = new Master(rig, started);
-  // Its orphan keeper exists before its first spawn: adopt it too, so cleanup sees it gone.
-  await master.until("the first spawned worker", (e) => e.type === "spawned", 0, 15_000);
-  rig.adopt(await keepersOf(master.pid));
-  return master;
-}
-
-/** Runs `steward ctl ...` to its end. */
-async function ctl(rig: Rig, args: readonly string[], env?: Record<string, string>): Promise<{ code: number | null; out: string[]; err: string[] }> {
-  const started = await rig.spawn([...STEWARD, "ctl", ...args], env === undefined ? {} : { env });
-  const exit = await started.record.exited(15_000);
-  return { code: exit.code, out: started.record.out(), err: started.record.out("stderr") };
-}
 
 /** Sends raw bytes on a fresh connection and ends it; resolves with the reply lines once the master closes it (fails after `ms`). */
 function rawExchange(path: string, bytes: string, ms = 5_000): Promise<string[]> {
@@ -498,8 +409,8 @@ test(`${RUNTIME} cli: flags override the first group and the top level of a conf
   assert.ok(alone.ok);
   assert.deepEqual([alone.value.groups[0]!.name, alone.value.groups[0]!.count], ["app", 3]);
   assert.deepEqual(buildConfig(args(["--period", "0", "--", "x"]), null, 1), { ok: false, message: "--period: expected an integer from 1 to 2147483647, got 0" });
-  const unknown = parseRunArgs(["node", "app.js", "--port", "3"]);
-  assert.ok(!unknown.ok && /^--port: unknown option.*put the command after --$/.test(unknown.message), JSON.stringify(unknown));
+  const unknown = parseRunArgs(["node", "app.js", "--bind", "3"]);
+  assert.ok(!unknown.ok && /^--bind: unknown option.*put the command after --$/.test(unknown.message), JSON.stringify(unknown));
 });
 
 test(`${RUNTIME} cli: control requests are answered one reply each; bad lines close the connection`, async () => {

@@ -64,6 +64,9 @@ const RUN_OPTIONS = {
   "max-restarts": { type: "string" },
   period: { type: "string" },
   "heartbeat-timeout": { type: "string" },
+  "max-surge": { type: "string" },
+  port: { type: "string", short: "p" },
+  host: { type: "string" },
   config: { type: "string", short: "c" },
   "log-format": { type: "string" },
   socket: { type: "string", short: "s" },
@@ -102,7 +105,7 @@ export function parseRunArgs(argv: readonly string[]): Parsed<RunArgs> {
   const split = argv.indexOf("--");
   const own = split === -1 ? argv : argv.slice(0, split);
   const parsed = parse(own, RUN_OPTIONS);
-  // `steward run node app.js --port 3`: the worker's own flag, meant for after `--`.
+  // `steward run node app.js --bind 3`: the worker's own flag, meant for after `--`.
   if (!parsed.ok && split === -1 && own.some((arg) => !arg.startsWith("-"))) return { ok: false, message: `${parsed.message}; put the command after --` };
   if (!parsed.ok) return parsed;
   const { values, positionals } = parsed.value;
@@ -130,6 +133,9 @@ export function parseRunArgs(argv: readonly string[]): Parsed<RunArgs> {
     const raw = text(flag as keyof typeof RUN_OPTIONS);
     if (raw !== undefined) set(group, key, toNumber(raw), `--${flag}`);
   }
+  if (text("max-surge") !== undefined) set(group, "maxSurge", toNumber(text("max-surge")!), "--max-surge");
+  if (text("port") !== undefined) set(group, "port", toNumber(text("port")!), "--port");
+  if (text("host") !== undefined) set(group, "host", text("host"), "--host");
   if (text("max-restarts") !== undefined) set(top, "maxRestarts", toNumber(text("max-restarts")!), "--max-restarts");
   if (text("period") !== undefined) set(top, "periodMs", toNumber(text("period")!), "--period");
   const logFormat = text("log-format") ?? "text";

@@ -21,6 +21,7 @@
 import { availableParallelism, cpus } from "node:os";
 import process from "node:process";
 import { loadAdapter } from "../../adapters/_detect.ts";
+import type { Adapter } from "../adapter.ts";
 import type { Config, SupervisorRecord } from "../core/types.ts";
 import { createSupervisor, type OutputLine, type Supervisor } from "../supervisor.ts";
 import { type Parsed, parseRunArgs, type RunArgs } from "./args.ts";
@@ -63,6 +64,10 @@ options (durations are integers of milliseconds):
       --ready-timeout <ms>     not ready by then: killed and restarted (default 30000)
       --kill-timeout <ms>      graceful stop, then SIGKILL (default 10000)
       --heartbeat-timeout <ms> ipc workers silent this long are replaced (default 0: off)
+      --max-surge <n>          extra workers a rolling reload may run at once (default 1)
+  -p, --port <port>            one TCP port all workers share: they call listen() from
+                               steward/worker (reloads and stops drain, dropping nothing)
+      --host <addr>            address of --port (default 127.0.0.1; 0.0.0.0 for all)
       --max-restarts <n>       more crash restarts than this within --period: give up (default 10)
       --period <ms>            the restart intensity window (default 60000)
   -c, --config <file>          JSON config: { groups: [...], strategy, maxRestarts, ... };
@@ -131,7 +136,8 @@ export async function runMaster(argv: readonly string[], io: RunIo): Promise<num
   });
 
   let sup: Supervisor | null = null;
-  const handlers = controlHandlers(() => sup!, args, io.env, log);
+  let adapter: Adapter | null = null;
+  const handlers = controlHandlers(() => sup!, () => adapter, args, io.env, log);
   let server: ControlServer;
   try {
     prepareSocketDir(socketPath, args.socketPath === null);
@@ -140,8 +146,14 @@ export async function runMaster(argv: readonly string[], io: RunIo): Promise<num
     return usage(`--socket: ${(error as Error).message}`);
   }
 
+  adapter = await loadAdapter();
+  const bound = await bindPorts(adapter, loaded.value, args);
+  if (bound !== null) {
+    await adapter.close();
+    await server.close();
+    return usage(bound);
+  }
   const crashes = new CrashMemory();
-  const adapter = await loadAdapter();
   sup = createSupervisor(loaded.value, {
     adapter,
     onRecord: (record) => {
@@ -184,12 +196,34 @@ function loadConfig(args: RunArgs, env: RunIo["env"]): Parsed<Config> {
   return { ok: false, message: `${where}: ${missing.message}` };
 }
 
-function controlHandlers(sup: () => Supervisor, args: RunArgs, env: RunIo["env"], log: Logger): ControlHandlers {
+/**
+ * Binds every group's shared `port` before any worker starts (or before a
+ * reload), so a port in use is a config error, not a crash loop.
+ * Returns the one-line problem, or `null` when every port is bound.
+ */
+async function bindPorts(adapter: Adapter, config: Config, args: RunArgs): Promise<string | null> {
+  for (const [index, group] of config.groups.entries()) {
+    if (group.port === null) continue;
+    try {
+      await adapter.listen({ host: group.host, port: group.port });
+    } catch (error) {
+      const where = index === 0 && args.flags.port !== undefined ? "--port" : `${args.configPath ?? "config"}: groups[${index}].port`;
+      return `${where}: ${(error as Error).message}`;
+    }
+  }
+  return null;
+}
+
+function controlHandlers(sup: () => Supervisor, adapter: () => Adapter | null, args: RunArgs, env: RunIo["env"], log: Logger): ControlHandlers {
   return {
     status: () => ({ pid: process.pid, status: sup().status() }),
     reload: async () => {
       if (args.configPath === null) return sup().reload();
-      const loaded = loadConfig(args, env);
+      let loaded = loadConfig(args, env);
+      if (loaded.ok) {
+        const problem = await bindPorts(adapter()!, loaded.value, args);
+        if (problem !== null) loaded = { ok: false, message: problem };
+      }
       if (!loaded.ok) {
         log.error("reloadRejected", `reload rejected, workers kept: ${loaded.message}`);
         throw new Error(loaded.message);

@@ -59,6 +59,8 @@ export const GROUP_OPTIONS: readonly OptionSpec[] = [
   { key: "minUptimeMs", rule: duration(0), default: 5000, doc: "A worker ready this long resets its slot's backoff." },
   { key: "maxSurge", rule: { kind: "integer", min: 1, max: MAX_WORKERS }, default: 1, doc: "Extra workers a rolling reload may run at once." },
   { key: "stopSignal", rule: { kind: "enum", values: SIGNALS }, default: "SIGTERM", doc: "Signal of a graceful stop for workers without IPC." },
+  { key: "port", rule: { kind: "integer", min: 1, max: 65_535 }, default: null, doc: "TCP port all workers of the group share (the worker helper's `listen()` binds it); none by default." },
+  { key: "host", rule: { kind: "string" }, default: "127.0.0.1", doc: "Address the shared `port` is bound on; `0.0.0.0` or `::` for every interface." },
 ];
 
 /** The supervisor-wide options, in documentation order. */

@@ -497,6 +497,7 @@ function spawnWorker(ctx: Step, group: GroupState, slot: Slot, role: "holder" | 
       env: config.env,
       ipc: config.ready === "ipc",
       heartbeatMs: config.ready === "ipc" && config.heartbeatTimeoutMs > 0 ? Math.max(1, Math.floor(config.heartbeatTimeoutMs / 3)) : 0,
+      ...(config.port === null ? {} : { listen: { host: config.host, port: config.port } }),
     },
   });
 }

@@ -74,6 +74,16 @@ export interface GroupConfig {
   readonly maxSurge: number;
   /** Signal for a graceful stop of a worker without IPC. */
   readonly stopSignal: SignalName;
+  /** TCP port the group's workers share, or `null` when each worker binds its own. */
+  readonly port: number | null;
+  /** Address the shared port is bound on. */
+  readonly host: string;
+}
+
+/** A listening address the supervisor shares with a group's workers. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
 }
 
 /** A whole supervisor's configuration, with every default applied. */
@@ -253,6 +263,8 @@ export interface SpawnSpec {
   readonly ipc: boolean;
   /** Interval at which the worker helper should send heartbeats, 0 for none. */
   readonly heartbeatMs: number;
+  /** The shared listening address, absent when the group has no `port`. */
+  readonly listen?: ListenAddress;
 }
 
 /** Messages from master to worker over IPC. */

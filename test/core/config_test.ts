@@ -77,10 +77,20 @@ test("validateConfig() rejects values of the wrong type", () => {
     [{ maxSurge: 0 }, "maxSurge", 0, "expected an integer from 1 to 10000"],
     [{ restart: "always" }, "restart", "always", 'expected one of "permanent", "transient", "temporary"'],
     [{ stopSignal: "TERM" }, "stopSignal", "TERM", 'expected one of "SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGKILL"'],
+    [{ port: 0 }, "port", 0, "expected an integer from 1 to 65535"],
+    [{ port: 65_536 }, "port", 65_536, "expected an integer from 1 to 65535"],
+    [{ port: "8080" }, "port", "8080", "expected an integer from 1 to 65535"],
+    [{ host: "" }, "host", "", "expected a non-empty string"],
   ];
   for (const [extra, key, value, message] of cases) {
     assert.deepEqual(problemsOf(oneGroup(extra)), [{ path: `groups[0].${key}`, value, message }], JSON.stringify(extra));
   }
+});
+
+test("validateConfig() takes a shared port and its host, 127.0.0.1 by default", () => {
+  const group = configOf(oneGroup({ port: 8080 })).groups[0]!;
+  assert.deepEqual([group.port, group.host], [8080, "127.0.0.1"]);
+  assert.equal(configOf(oneGroup({ port: 8080, host: "0.0.0.0" })).groups[0]!.host, "0.0.0.0");
 });
 
 test("validateConfig() rejects a group name that is not a plain identifier", () => {
@@ -175,6 +185,8 @@ test("validateConfig() applies every default", () => {
         minUptimeMs: 5000,
         maxSurge: 1,
         stopSignal: "SIGTERM",
+        port: null,
+        host: "127.0.0.1",
       },
     ],
   });

@@ -97,6 +97,12 @@ function emitted(effects: readonly Effect[]): SupervisorRecord[] {
 
 // ------------------------------------------------------------- crash repair
 
+test("step() hands a group's shared port to each of its spawns, and none to other groups", () => {
+  const effects = step(initialState(configOf({ groups: [web({ count: 2, port: 8080 }), { name: "jobs", command: ["j"] }] })), { type: "start" }, 0).effects;
+  const listens = effects.flatMap((e) => (e.type === "spawn" ? [[e.spec.group, e.spec.listen ?? null]] : []));
+  assert.deepEqual(listens, [["web", { host: "127.0.0.1", port: 8080 }], ["web", { host: "127.0.0.1", port: 8080 }], ["jobs", null]]);
+});
+
 test("step() replaces a killed worker with a new pid and leaves the others untouched", () => {
   const sim = running({ groups: [web({ count: 3 })] });
   assert.deepEqual(sim.livePids(), [1000, 1001, 1002]);
