@@ -35,6 +35,29 @@ test(`${RUNTIME} chaos: steward repairs a seeded fault schedule and passes every
   assert.ok(report.observed.records!.records.length > 30);
 });
 
+test(`${RUNTIME} chaos: steward keeps answering HTTP on its shared port through reload storms, kills and scale storms`, { timeout: 90_000 }, async () => {
+  const replayCommand = `STEWARD_TEST_RUNTIME=${RUNTIME} node scripts/test.mjs test/chaos/real_test.ts (http, seed 4)`;
+  const report = await runChaos({
+    driver: stewardDriver({ runtime: RUNTIME }),
+    runtime: RUNTIME,
+    workload: "http",
+    seed: 4,
+    durationMs: 10_000,
+    quietMs: 3_000,
+    meanGapMs: 1_200,
+    kinds: ["reloadStorm", "kill", "scaleStorm"],
+    recoveryBoundMs: 6_000,
+    replayCommand,
+  });
+  const failed = report.verdicts.filter((v) => v.ok === false);
+  assert.deepEqual(failed.map((v) => `${v.checker}: ${v.summary}`), [], `seed 4 failed; replay: ${replayCommand}`);
+  const reload = report.verdicts.find((v) => v.checker === "graceful reload")!;
+  assert.equal(reload.ok, true);
+  assert.ok(report.observed.faults.some((f) => f.kind === "reloadStorm"), "the schedule holds a reload storm");
+  const answered = report.observed.load!.reduce((sum, b) => sum + b.ok, 0);
+  assert.ok(answered > 200, `only ${answered} requests answered`);
+});
+
 test(`${RUNTIME} chaos: a launcher that never respawns fails the recovery checker`, { timeout: 60_000 }, async () => {
   const report = await runChaos({ driver: clusterDriver({ respawn: "never", name: "broken" }), runtime: "node", seed: 3, durationMs: 8_000, quietMs: 3_000, kinds: ["kill"], meanGapMs: 1_500, recoveryBoundMs: 2_000 });
   const recovery = report.verdicts.find((v) => v.checker === "recovery")!;
