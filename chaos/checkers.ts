@@ -64,6 +64,8 @@ export interface Observed {
   /** Processes seen under the launcher, and those still alive after the end. */
   readonly pidsSeen: readonly number[];
   readonly leftAlive: readonly string[];
+  /** How late lifecycle times may be (a polling driver); 0 for launchers that report as it happens. */
+  readonly timingSlackMs: number;
   /** The launcher said it gave up (steward: `gaveUp`). */
   readonly gaveUp: boolean;
   /** HTTP workloads: the load, per bucket. */
@@ -345,8 +347,8 @@ function checkBackoff(observed: Observed): Verdict {
     checked += 1;
     const least = backoffFloorMs(backoff, k);
     const waited = restart.spawnAt - restart.exitAt;
-    // Times are whole milliseconds from two clocks: allow 5 ms.
-    if (waited + 5 < least) failures.push(`slot ${restart.slot}: restart ${k} in a row came ${Math.round(waited)} ms after the crash at ${fmt(restart.exitAt)}, backoff asks at least ${least} ms`);
+    // Times are whole milliseconds from two clocks (allow 5 ms), plus a polling driver's lateness.
+    if (waited + 5 + observed.timingSlackMs < least) failures.push(`slot ${restart.slot}: restart ${k} in a row came ${Math.round(waited)} ms after the crash at ${fmt(restart.exitAt)}, backoff asks at least ${least} ms`);
   }
   return {
     checker: "backoff",

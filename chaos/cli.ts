@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import type { Driver } from "./driver.ts";
+import { closeOnInterrupt, type Driver } from "./driver.ts";
 import { clusterDriver } from "./drivers/cluster.ts";
 import { pm2Driver } from "./drivers/pm2.ts";
 import { stewardDriver } from "./drivers/steward.ts";
@@ -81,6 +81,7 @@ const out = values.out ?? tmpdir();
 
 const replayCommand = `npm run chaos -- --seed ${seed} --runtime ${runtime} --duration ${durationMs / 1000}s --driver ${driverName} --workload ${workload} --workers ${workers}`;
 const driver: Driver = driverName === "steward" ? stewardDriver({ runtime }) : driverName === "cluster" ? clusterDriver() : pm2Driver();
+closeOnInterrupt(() => driver);
 const report = await runChaos({ driver, runtime, workload, seed, durationMs, workers, replayCommand, log: (line) => console.log(line) });
 mkdirSync(out, { recursive: true });
 const base = `${out}/chaos-${driverName}-${runtime}-${seed}`;

@@ -15,7 +15,7 @@
 import { writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import type { Driver } from "./driver.ts";
+import { closeOnInterrupt, type Driver } from "./driver.ts";
 import { clusterDriver } from "./drivers/cluster.ts";
 import { pm2Driver } from "./drivers/pm2.ts";
 import { stewardDriver } from "./drivers/steward.ts";
@@ -37,13 +37,16 @@ const launchers: { name: string; make: () => Driver }[] = [
   { name: "pm2", make: () => pm2Driver() },
 ];
 
+let current: Driver | null = null;
+closeOnInterrupt(() => current);
 const rows: { workload: Workload; seed: number; launcher: string; report: ChaosReport | null; error: string | null }[] = [];
 for (const workload of workloads) {
   for (const seed of seeds) {
     for (const launcher of launchers) {
       console.log(`${workload} seed ${seed}: ${launcher.name}`);
       try {
-        const report = await runChaos({ driver: launcher.make(), runtime: "node", workload, seed, durationMs, meanGapMs: 1_200, quietMs: 5_000 });
+        current = launcher.make();
+        const report = await runChaos({ driver: current, runtime: "node", workload, seed, durationMs, meanGapMs: 1_200, quietMs: 5_000 });
         rows.push({ workload, seed, launcher: launcher.name, report, error: null });
         for (const v of report.verdicts) if (v.ok === false) console.log(`  FAIL ${v.checker}: ${v.summary}`);
       } catch (error) {

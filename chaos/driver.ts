@@ -10,6 +10,7 @@
  * @module
  */
 
+import process from "node:process";
 import type { BackoffConfig, Config, SupervisorRecord } from "../src/core/types.ts";
 
 /** How to launch: the same options for every launcher. */
@@ -80,6 +81,8 @@ export interface Pids {
 export interface Driver {
   /** Short name for reports: `steward`, `cluster`, `pm2`. */
   readonly name: string;
+  /** How late a lifecycle time may be (a polling driver's interval); checkers allow it. @default 0 */
+  readonly timingSlackMs?: number;
   /** Starts the launcher; resolves once its master runs (not necessarily once workers are ready). */
   start(options: LaunchOptions): Promise<void>;
   /** The master's pid and the live workers. */
@@ -126,4 +129,28 @@ export class RestartTracker {
   isRestart(id: number): boolean {
     return this.#restarts.has(id);
   }
+}
+
+/**
+ * Closes `driver` when the process is interrupted (SIGINT, SIGTERM), then
+ * exits 130, so an interrupted run leaves no launcher, daemon or hung
+ * worker behind. For the command-line entry points.
+ *
+ * @param current Returns the driver of the run under way, if any.
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts
+ * import { closeOnInterrupt } from "./driver.ts";
+ * let driver = null;
+ * closeOnInterrupt(() => driver);
+ * ```
+ */
+export function closeOnInterrupt(current: () => Driver | null): void {
+  const interrupted = (signal: string) => (): void => {
+    console.error(`chaos: interrupted by ${signal}; closing the launcher`);
+    void (current()?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupted("SIGINT"));
+  process.once("SIGTERM", interrupted("SIGTERM"));
 }

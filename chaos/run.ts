@@ -189,6 +189,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       endAt,
       pidsSeen: [...seen].sort((a, b) => a - b),
       leftAlive,
+      timingSlackMs: driver.timingSlackMs ?? 0,
       gaveUp: records?.records.some((r) => r.type === "gaveUp") ?? false,
       load: loadBuckets,
       records,

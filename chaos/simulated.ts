@@ -136,6 +136,7 @@ export function simulateChaos(options: SimulatedChaosOptions): SimulatedChaos {
     endAt,
     pidsSeen,
     leftAlive: sim.livePids().map((pid) => `virtual pid ${pid} alive after the stop`),
+    timingSlackMs: 0,
     gaveUp: records.some((r) => r.type === "gaveUp"),
     load: null,
     records: { config, records },

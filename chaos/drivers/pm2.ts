@@ -36,6 +36,8 @@ interface Pm2Api {
 }
 
 const APP = "chaos";
+/** How often `list` is polled: lifecycle times are up to this late. */
+const POLL_MS = 100;
 
 /**
  * Creates a PM2 driver.
@@ -104,6 +106,7 @@ export function pm2Driver(): Driver {
 
   return {
     name: "pm2",
+    timingSlackMs: POLL_MS,
     async start(launch: LaunchOptions): Promise<void> {
       epoch = launch.epoch;
       home = `${launch.dir}/pm2`;
@@ -131,7 +134,7 @@ export function pm2Driver(): Driver {
       poller = (async () => {
         while (polling) {
           await poll();
-          await pause(100);
+          await pause(POLL_MS);
         }
       })();
     },
