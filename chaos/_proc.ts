@@ -92,6 +92,28 @@ export function stillAlive(pids: ReadonlySet<number>, table: readonly ProcRow[] 
   return table.filter((row) => row.state !== "Z" && (pids.has(row.pid) || pids.has(row.pgid)));
 }
 
+/** Live processes whose command line contains `fragment` (e.g. a private daemon's home directory). */
+export function processesNaming(fragment: string, table: readonly ProcRow[] = processTable()): number[] {
+  return table.filter((row) => {
+    if (row.state === "Z" || row.pid === process.pid) return false;
+    try {
+      return readFileSync(`/proc/${row.pid}/cmdline`, "utf8").includes(fragment);
+    } catch {
+      return false;
+    }
+  }).map((row) => row.pid);
+}
+
+/** True while `pid` names a live process. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  return processTable().some((row) => row.pid === pid && row.state !== "Z");
+}
+
 /** SIGKILL to a pid, ignoring one that is gone. */
 export function killQuietly(pid: number, signal: NodeJS.Signals = "SIGKILL"): void {
   try {

@@ -168,7 +168,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     // The quiet phase lasts at least the last fault's repair bound.
     const last = injected.length - 1;
-    const quietUntil = last < 0 ? 0 : injected[last]!.lastAt - (performance.timeOrigin + t0 - epoch) + repairBoundMs(injected, last, policy);
+    // (Fault times count from the epoch, `since()` from t0, taken together.)
+    const quietUntil = last < 0 ? 0 : injected[last]!.lastAt + repairBoundMs(injected, last, policy);
     const quiet = Math.max(durationMs, quietUntil) - since();
     if (quiet > 0) await pause(quiet);
     const endAt = Date.now() - epoch;

@@ -16,7 +16,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Driver, LaunchOptions, Lifecycle, Pids, WorkerPid } from "../driver.ts";
-import { killQuietly, pause } from "../_proc.ts";
+import { isAlive, killQuietly, pause, processesNaming } from "../_proc.ts";
 
 interface Pm2Process {
   readonly pm_id: number;
@@ -156,6 +156,7 @@ export function pm2Driver(): Driver {
       await poll();
       polling = false;
       await poller;
+      // `pm2 kill`: the graceful end of a PM2 setup.
       await call((cb) => pm2!.killDaemon(cb)).catch(() => undefined);
     },
     async killMaster(): Promise<void> {
@@ -170,12 +171,15 @@ export function pm2Driver(): Driver {
       await poller;
       if (pm2 === null) return;
       const pid = daemonPid();
-      // `pm2 kill` of the private daemon, then make sure.
-      await Promise.race([call((cb) => pm2!.killDaemon(cb)).catch(() => undefined), pause(5_000)]);
+      // `pm2 kill` of the private daemon, only while it lives: asked after its death, the
+      // client would launch a fresh one.
+      if (pid !== null && isAlive(pid)) await call((cb) => pm2!.killDaemon(cb), 10_000).catch(() => undefined);
       pm2.disconnect();
+      pm2 = null;
       if (pid !== null) killQuietly(pid);
       for (const event of lifecycle) if (event.kind === "spawned") killQuietly(event.pid);
-      pm2 = null;
+      // Whatever still names the private home (a daemon relaunched behind our back) goes too.
+      for (const other of processesNaming(home)) killQuietly(other);
     },
   };
 }
