@@ -55,7 +55,18 @@ export function renderHtml(report: ChaosReport): string {
   const bars = lifetimes(observed.lifecycle, end);
   const slots = [...new Set(bars.map((b) => b.slot))].sort((a, b) => a - b);
   // Lanes: one per slot, one row per worker alive at the same time in it.
-  let y = 30;
+  // Fault labels in up to three rows, so close faults do not print over each other.
+  const LABEL_ROWS = 3;
+  const rowEnds = Array.from({ length: LABEL_ROWS }, () => -Infinity);
+  const labelRow = observed.faults.map((f) => {
+    const at = x(f.at);
+    let row = rowEnds.findIndex((end) => at > end + 4);
+    if (row === -1) row = rowEnds.indexOf(Math.min(...rowEnds));
+    rowEnds[row] = at + f.kind.length * 6;
+    return row;
+  });
+  const top = 14 + LABEL_ROWS * 11;
+  let y = top + 4;
   const lanes: string[] = [];
   for (const slot of slots) {
     const mine = bars.filter((b) => b.slot === slot);
@@ -73,16 +84,17 @@ export function renderHtml(report: ChaosReport): string {
     y += height;
   }
   const lanesHeight = y + 10;
-  const faults = observed.faults.map((f) => {
+  const faults = observed.faults.map((f, i) => {
     const color = FAULT_COLORS[f.kind] ?? "#333";
     const x1 = x(f.at);
     const width = Math.max(1.5, x(f.lastAt) - x1);
-    return `<g><title>${esc(`${fmt(f.at)} ${f.kind}: ${f.detail}`)}</title><rect x="${x1.toFixed(1)}" y="14" width="${width.toFixed(1)}" height="${lanesHeight - 14}" fill="${color}" opacity="0.25"/>` +
-      `<line x1="${x1.toFixed(1)}" x2="${x1.toFixed(1)}" y1="14" y2="${lanesHeight}" stroke="${color}" stroke-dasharray="3,2"/>` +
-      `<text x="${(x1 + 2).toFixed(1)}" y="11" class="fault" fill="${color}">${esc(f.kind)}</text></g>`;
+    const labelY = 11 + labelRow[i]! * 11;
+    return `<g><title>${esc(`${fmt(f.at)} ${f.kind}: ${f.detail}`)}</title><rect x="${x1.toFixed(1)}" y="${top}" width="${width.toFixed(1)}" height="${lanesHeight - top}" fill="${color}" opacity="0.25"/>` +
+      `<line x1="${x1.toFixed(1)}" x2="${x1.toFixed(1)}" y1="${labelY + 2}" y2="${lanesHeight}" stroke="${color}" stroke-dasharray="3,2"/>` +
+      `<text x="${(x1 + 2).toFixed(1)}" y="${labelY}" class="fault" fill="${color}">${esc(f.kind)}</text></g>`;
   }).join("");
   const axis = timeAxis(end, x, lanesHeight);
-  const timeline = `<svg viewBox="0 0 ${WIDTH} ${lanesHeight + 18}" width="${WIDTH}" height="${lanesHeight + 18}" role="img" aria-label="worker lifetimes per slot">${lanes.join("")}${faults}${axis}${endMarker(observed.endAt, x, lanesHeight, report.schedule.end)}</svg>`;
+  const timeline = `<svg viewBox="0 0 ${WIDTH} ${lanesHeight + 18}" width="${WIDTH}" height="${lanesHeight + 18}" role="img" aria-label="worker lifetimes per slot">${lanes.join("")}${faults}${axis}${endMarker(observed.endAt, x, top, lanesHeight, report.schedule.end)}</svg>`;
 
   const readyMax = Math.max(observed.policy.workers * 2, ...report.ready.map((p) => p.ready)) + 1;
   const readyChart = chart("ready workers", readyMax, x, end, observed, (scale) => {
@@ -209,8 +221,8 @@ function timeAxis(end: number, x: (at: number) => number, y: number): string {
   return svg;
 }
 
-function endMarker(at: number, x: (at: number) => number, height: number, how: string): string {
-  return `<line x1="${x(at).toFixed(1)}" x2="${x(at).toFixed(1)}" y1="14" y2="${height}" stroke="#000" stroke-width="1.5"/><text x="${(x(at) - 3).toFixed(1)}" y="11" text-anchor="end" class="fault">${how === "stop" ? "stop" : "SIGKILL master"}</text>`;
+function endMarker(at: number, x: (at: number) => number, top: number, height: number, how: string): string {
+  return `<line x1="${x(at).toFixed(1)}" x2="${x(at).toFixed(1)}" y1="${top}" y2="${height}" stroke="#000" stroke-width="1.5"/><text x="${(x(at) + 3).toFixed(1)}" y="${top - 2}" class="fault">${how === "stop" ? "stop" : "SIGKILL master"}</text>`;
 }
 
 function fmt(ms: number): string {
