@@ -204,7 +204,7 @@ function checkRecovery(observed: Observed): Verdict {
   return {
     checker: "recovery",
     ok: failures.length === 0,
-    summary: failures.length === 0 ? `${judged} faults repaired within ${policy.recoveryBoundMs} ms` : failures[0]!,
+    summary: failures.length === 0 ? `${judged} faults repaired in time (bound: ${policy.recoveryBoundMs} ms + one capped backoff per recent crash)` : failures[0]!,
     evidence,
   };
 }
