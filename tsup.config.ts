@@ -28,5 +28,5 @@ const shared: Options = {
 export default defineConfig([
   // The CLI shares the ESM chunks; it has no declarations of its own.
   { ...shared, entry: { ...entry, "bin/steward": "bin/steward.ts" }, format: ["esm"], dts: { entry } },
-  { ...shared, entry, format: ["cjs"], dts: true },
+  { ...shared, entry: tsupEntries(denoJson.exports, { commonjs: true }), format: ["cjs"], dts: true },
 ]);

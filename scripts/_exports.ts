@@ -7,11 +7,17 @@
  * @module
  */
 
-/** A `package.json` `exports` target: ESM and CommonJS, each with its declarations. */
+/** A `package.json` `exports` target: ESM and (unless ESM only) CommonJS, each with its declarations. */
 export interface ConditionalExport {
   readonly import: { readonly types: string; readonly default: string };
-  readonly require: { readonly types: string; readonly default: string };
+  readonly require?: { readonly types: string; readonly default: string };
 }
+
+/**
+ * Subpaths built as ESM only. The chaos harness locates its workloads and
+ * the repository's build through `import.meta.url`, which CommonJS lacks.
+ */
+export const ESM_ONLY: ReadonlySet<string> = new Set(["./chaos"]);
 
 /**
  * The file name under `dist/` of a subpath: `"."` -> `mod`, `"./worker"` -> `worker`.
@@ -33,6 +39,7 @@ export function distName(subpath: string): string {
  * The tsup `entry` map: dist name -> source file.
  *
  * @param denoExports `deno.json` `exports`.
+ * @param options `commonjs: true` leaves out the `ESM_ONLY` subpaths.
  * @returns e.g. `{ mod: "./mod.ts", worker: "./src/worker.ts" }`.
  *
  * @example
@@ -41,8 +48,9 @@ export function distName(subpath: string): string {
  * console.log(tsupEntries({ ".": "./mod.ts" })); // { mod: "./mod.ts" }
  * ```
  */
-export function tsupEntries(denoExports: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(denoExports).map(([subpath, source]) => [distName(subpath), source]));
+export function tsupEntries(denoExports: Readonly<Record<string, string>>, options: { readonly commonjs?: boolean } = {}): Record<string, string> {
+  const subpaths = Object.entries(denoExports).filter(([subpath]) => options.commonjs !== true || !ESM_ONLY.has(subpath));
+  return Object.fromEntries(subpaths.map(([subpath, source]) => [distName(subpath), source]));
 }
 
 /**
@@ -61,10 +69,8 @@ export function packageExports(denoExports: Readonly<Record<string, string>>): R
   const map: Record<string, ConditionalExport | string> = {};
   for (const subpath of Object.keys(denoExports)) {
     const name = distName(subpath);
-    map[subpath] = {
-      import: { types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` },
-      require: { types: `./dist/${name}.d.cts`, default: `./dist/${name}.cjs` },
-    };
+    const esm = { types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` };
+    map[subpath] = ESM_ONLY.has(subpath) ? { import: esm } : { import: esm, require: { types: `./dist/${name}.d.cts`, default: `./dist/${name}.cjs` } };
   }
   map["./package.json"] = "./package.json";
   return map;

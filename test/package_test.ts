@@ -71,10 +71,12 @@ async function runScript(rig: Rig, app: string, name: string, source: string): P
   return JSON.parse(result.out.join("\n"));
 }
 
-/** Every module specifier the package exports: `steward`, `steward/worker`, ... */
-function specifiers(): string[] {
-  const manifest = JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8")) as { exports: Record<string, unknown> };
-  return Object.keys(manifest.exports).filter((subpath) => subpath !== "./package.json").map((subpath) => `steward${subpath.slice(1)}`);
+/** Every module specifier the package exports (`steward`, `steward/worker`, ...), or those with a `require` condition. */
+function specifiers(condition: "import" | "require" = "import"): string[] {
+  const manifest = JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8")) as { exports: Record<string, string | Record<string, unknown>> };
+  return Object.entries(manifest.exports)
+    .filter(([subpath, target]) => subpath !== "./package.json" && typeof target === "object" && condition in target)
+    .map(([subpath]) => `steward${subpath.slice(1)}`);
 }
 
 const LIMITS = { maxProcesses: 6, timeLimitMs: 120_000 };
@@ -151,7 +153,7 @@ const steward = require("steward");
 const worker = require("steward/worker");
 const core = require("steward/core");
 const memory = require("steward/memory");
-const empty = ${JSON.stringify(specifiers())}.filter((name) => Object.keys(require(name)).length === 0);
+const empty = ${JSON.stringify(specifiers("require"))}.filter((name) => Object.keys(require(name)).length === 0);
 const result = memory.simulate({ seed: 7, config: { groups: [{ name: "web", command: ["w"], count: 2 }] } });
 console.log(JSON.stringify({
   empty, supervise: typeof steward.supervise, ready: typeof worker.ready,

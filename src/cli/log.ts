@@ -8,8 +8,10 @@
  * - Text: `<ISO time> <what>`; a worker's line is
  *   `<ISO time> [group.slot pid] <its text>`. Colour only when asked (a TTY without
  *   `NO_COLOR`, decided by the caller).
- * - JSON: `{ time, type, ... }` with the record's own fields; worker lines
- *   are `{ time, type: "output", group, slot, pid, stream, text }`.
+ * - JSON: `{ time, type, ... }` with the record's own fields, `at` (the
+ *   master's monotonic clock, in ms) included so a log can be replayed
+ *   through the core; worker lines are
+ *   `{ time, type: "output", group, slot, pid, stream, text }`.
  *
  * @module
  */
@@ -86,10 +88,7 @@ export function createLogger(options: LoggerOptions): Logger {
   return {
     record(record) {
       const stream: LogStream = record.type === "gaveUp" || record.type === "reloadRejected" ? "stderr" : "stdout";
-      if (options.format === "json") {
-        const { at: _at, ...fields } = record;
-        return json(stream, record.type, fields);
-      }
+      if (options.format === "json") return json(stream, record.type, record);
       const line = describeRecord(record);
       if (line !== null) text(stream, paint(colorOf(record), line));
     },

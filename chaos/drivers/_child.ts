@@ -1,0 +1,90 @@
+/**
+ * A launcher's master as a child of the harness: its stdout split into
+ * lines as they arrive, its exit awaited, and every line kept. It runs in
+ * its own process group, so whatever it leaves (a worker orphaned by its
+ * SIGKILL, a zombie the container's init never reaps) stays out of the
+ * harness's group and can be found by that group.
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import process from "node:process";
+import { pause } from "../_proc.ts";
+
+/** A running master process. */
+export class MasterProcess {
+  readonly child: ChildProcess;
+  readonly stderr: string[] = [];
+  exit: { code: number | null; signal: string | null } | null = null;
+  readonly exited: Promise<void>;
+  #partial = "";
+  #errPartial = "";
+
+  /**
+   * @param argv The master's command.
+   * @param env Its environment (on top of the harness's).
+   * @param onLine Called with each stdout line.
+   */
+  constructor(argv: readonly string[], env: Readonly<Record<string, string>>, onLine: (line: string) => void) {
+    this.child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env }, detached: true });
+    this.child.stdout!.setEncoding("utf8");
+    this.child.stderr!.setEncoding("utf8");
+    this.child.stdout!.on("data", (chunk: string) => {
+      const parts = (this.#partial + chunk).split("\n");
+      this.#partial = parts.pop()!;
+      for (const line of parts) onLine(line);
+    });
+    this.child.stderr!.on("data", (chunk: string) => {
+      const parts = (this.#errPartial + chunk).split("\n");
+      this.#errPartial = parts.pop()!;
+      this.stderr.push(...parts.slice(0, Math.max(0, 200 - this.stderr.length)));
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once("exit", (code, signal) => {
+        this.exit = { code, signal };
+        resolve();
+      });
+      this.child.once("error", (error) => {
+        this.stderr.push(String(error));
+        this.exit = { code: null, signal: null };
+        resolve();
+      });
+    });
+    this.child.stdin!.on("error", () => undefined);
+  }
+
+  /** The master's pid (undefined if it could not start). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Sends a signal unless it has exited. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.exit === null) this.child.kill(signal);
+  }
+
+  /** Writes one line to its stdin. */
+  write(line: string): void {
+    if (this.exit === null) this.child.stdin!.write(`${line}\n`);
+  }
+
+  /** Resolves once it exited; SIGKILL after `ms`. */
+  async waitExit(ms: number): Promise<void> {
+    const timedOut = pause(ms).then(() => "timeout" as const);
+    if (await Promise.race([this.exited.then(() => "exited" as const), timedOut]) === "timeout") {
+      this.signal("SIGKILL");
+      await this.exited;
+    }
+  }
+
+  /** Resolves once `condition()` holds (checked on every poll), failing after `ms` or when the master exits. */
+  async until(what: string, condition: () => boolean, ms: number): Promise<void> {
+    const deadline = performance.now() + ms;
+    while (!condition()) {
+      if (this.exit !== null) throw new Error(`the master exited (${JSON.stringify(this.exit)}) before ${what}; stderr: ${this.stderr.slice(-3).join(" | ")}`);
+      if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+      await pause(20);
+    }
+  }
+}
