@@ -84,6 +84,8 @@ export function workerArgv(runtime: Runtime, script: string): string[] {
 
 const pids = new Set<number>();
 const pm2Homes = new Set<string>();
+/** Every PM2 home used: a PM2 client can start a fresh daemon after the kill, found later by its command line. */
+const pm2HomesUsed = new Set<string>();
 const open = new Set<Driver>();
 
 /** What one launch is asked for. */
@@ -111,7 +113,10 @@ export async function withLaunch<T>(launcher: Launcher, launch: Launch, body: (d
   const dir = mkdtempSync(`${os.tmpdir()}/steward-bench-`);
   const driver = launcher.driver();
   open.add(driver);
-  if (launcher.name === "pm2") pm2Homes.add(`${dir}/pm2`);
+  if (launcher.name === "pm2") {
+    pm2Homes.add(`${dir}/pm2`);
+    pm2HomesUsed.add(`${dir}/pm2`);
+  }
   const epoch = Date.now();
   try {
     await driver.start({
@@ -214,7 +219,16 @@ export async function cleanUp(): Promise<string[]> {
   }
   open.clear();
   for (const home of [...pm2Homes]) await pm2Kill(home);
-  const left = stillAlive(pids, processTable());
+  const table = processTable();
+  for (const row of table) {
+    try {
+      const cmdline = readFileSync(`/proc/${row.pid}/cmdline`, "utf8");
+      if ([...pm2HomesUsed].some((home) => cmdline.includes(home))) pids.add(row.pid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const left = stillAlive(pids, table);
   for (const row of left) killQuietly(row.pid);
   for (const pid of pids) killQuietly(-pid);
   return left.map((row) => `pid ${row.pid} (state ${row.state}, group ${row.pgid})`);

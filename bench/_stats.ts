@@ -62,6 +62,19 @@ export function num(value: number, digits = 1): string {
 }
 
 /**
+ * A difference for a table cell, always signed: "+1.5", "-0.3".
+ *
+ * @example
+ * ```ts
+ * import { signed } from "./_stats.ts";
+ * console.log(signed(-0.25)); // "-0.3"
+ * ```
+ */
+export function signed(value: number, digits = 1): string {
+  return Number.isFinite(value) && value >= 0 ? `+${num(value, digits)}` : num(value, digits);
+}
+
+/**
  * A spread as one cell: `median (min-max)`, or the single value for n = 1.
  *
  * @example

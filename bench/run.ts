@@ -6,18 +6,19 @@
  * the steward-only benchmarks it runs, `core.md` and `respawn.md`), each
  * headed with the machine's cores, memory, runtime versions and load.
  *
- * Sections (each bounded; durations printed in the tables):
- * 1. core: `bench/core.ts` (events/s of the pure core);
- * 2. respawn: `bench/respawn.ts --all` (steward, kill -> ready message),
+ * Sections, in this order (each bounded; durations printed in the tables):
+ * 1. respawn: `bench/respawn.ts --all` (steward, kill -> ready message),
  *    then kill -> a request served by the replacement, one worker on the
  *    port, for every launcher, each just after the same runtime's bare
  *    parent doing the same (spawn on exit);
- * 3. availability: 4 workers under autocannon keep-alive load, a quiet
+ * 2. availability: 4 workers under autocannon keep-alive load, a quiet
  *    window then a window with a SIGKILL every 2 s, in each round;
- * 4. reload: rolling reloads back to back under load, after a quiet window;
- * 5. 16 workers: start until all ready, supervisor RSS and CPU% over an
+ * 3. reload: rolling reloads back to back under load, after a quiet window;
+ * 4. 16 workers: start until all ready, supervisor RSS and CPU% over an
  *    idle window, stop with a 200 ms drain each;
- * 6. crash loop: 4 workers that exit 1 at start.
+ * 5. crash loop: 4 workers that exit 1 at start;
+ * 6. core: `bench/core.ts` (events/s of the pure core), last: it is CPU-bound
+ *    and the slowest to suffer from a busy machine.
  *
  * `--full` uses the durations the targets are stated for (30 s windows, 100
  * reloads; far beyond 10 minutes); `--only <section,...>` runs a subset.
@@ -48,7 +49,7 @@ import {
   withLaunch,
   workerArgv,
 } from "./_launch.ts";
-import { cell, num, percentile, spread, table } from "./_stats.ts";
+import { cell, num, percentile, signed, spread, table } from "./_stats.ts";
 import { cpuSeconds, machineHeader, machineTicks, rssMiB } from "./_sys.ts";
 
 /** Durations and counts of one run. */
@@ -68,13 +69,13 @@ interface Plan {
 
 const QUICK: Plan = {
   name: "quick",
-  respawnRounds: 8,
-  respawnTsRounds: 20,
+  respawnRounds: 6,
+  respawnTsRounds: 10,
   availRounds: 2,
   quietS: 3,
   faultS: 6,
   reloads: 100,
-  reloadCapS: 15,
+  reloadCapS: 12,
   idleRuns: 2,
   idleS: 3,
   crashS: 8,
@@ -251,8 +252,8 @@ async function respawnSection(plan: Plan, out: string[]): Promise<RespawnRow[]> 
         const b = spread(r.baseline);
         const s = spread(r.samples);
         const over99 = percentile(r.samples, 99) - percentile(r.baseline, 99);
-        const target = r.launcher.startsWith("steward") ? (over99 <= 5 ? "met" : `missed (+${num(over99)} ms)`) : "";
-        return [r.launcher, num(b.median), cell(s), num(percentile(r.samples, 99)), `+${num(s.median - b.median)}`, `+${num(over99)}`, num(s.median / b.median, 2), target];
+        const target = r.launcher.startsWith("steward") ? (over99 <= 5 ? "met" : `missed (${signed(over99)} ms)`) : "";
+        return [r.launcher, num(b.median), cell(s), num(percentile(r.samples, 99)), signed(s.median - b.median), signed(over99), num(s.median / b.median, 2), target];
       }),
     ),
     "",
@@ -458,14 +459,14 @@ async function idleSection(plan: Plan, out: string[]): Promise<void> {
     const baseRss = spread(base.map((r) => r.rss)).median;
     const baseStart = spread(base.map((r) => r.startMs)).median;
     const target = !launcher.name.startsWith("steward") ? "" : [
-      rss.median <= baseRss + 5 ? "RSS: met" : `RSS: missed (+${num(rss.median - baseRss)} MiB)`,
+      rss.median <= baseRss + 5 ? "RSS: met" : `RSS: missed (${signed(rss.median - baseRss)} MiB)`,
       cpu.median <= 0.1 ? "CPU: met" : `CPU: missed (${num(cpu.median, 2)} %)`,
     ].join("; ");
     return [
       launcher.name,
       `${runs[0]!.processes}${errors.has(launcher.name) ? ` (a run ${errors.get(launcher.name)})` : ""}`,
       cell(rss),
-      launcher.name === baseName ? "" : `+${num(rss.median - baseRss)}`,
+      launcher.name === baseName ? "" : signed(rss.median - baseRss),
       cell(cpu, 2),
       cell(start, 0),
       launcher.name === baseName ? "" : num(start.median / baseStart, 2),
@@ -640,29 +641,35 @@ async function main(): Promise<void> {
   const started = performance.now();
   const header = machineHeader();
   const out: string[] = [];
-  if (only.has("core")) await coreSection(out);
+  const write = (left: readonly string[] | null): string => {
+    const md = [
+      "# steward against PM2, node cluster, throng and a bare parent",
+      "",
+      `Written by \`npm run bench\` (\`bench/run.ts\`, ${plan.name} durations${plan.name === "quick" ? "; `--full` for the stated ones" : ""}; sections: ${[...only].join(", ")}).`,
+      "",
+      ...header,
+      `- Load average at the end: ${os.loadavg().map((v) => v.toFixed(2)).join("/")}; the whole run took ${num(ms(started) / 1000, 0)} s`,
+      `- Processes left at the end: ${left === null ? "(run under way)" : left.length === 0 ? "none" : left.join(", ")}`,
+      "",
+      ...out,
+    ].join("\n");
+    writeResult("peers.md", md);
+    return md;
+  };
+  // peers.md is rewritten after every section, so an interrupted run keeps what it measured.
   let boot = NaN;
   if (only.has("respawn")) {
     const rows = await respawnSection(plan, out);
     boot = spread(rows.find((r) => r.launcher === "steward node")?.baseline ?? []).median;
+    write(null);
   }
-  if (only.has("availability")) await availabilitySection(plan, out);
-  if (only.has("reload")) await reloadSection(plan, out, boot);
-  if (only.has("idle")) await idleSection(plan, out);
-  if (only.has("crash")) await crashSection(plan, out);
+  if (only.has("availability")) await availabilitySection(plan, out).then(() => write(null));
+  if (only.has("reload")) await reloadSection(plan, out, boot).then(() => write(null));
+  if (only.has("idle")) await idleSection(plan, out).then(() => write(null));
+  if (only.has("crash")) await crashSection(plan, out).then(() => write(null));
+  if (only.has("core")) await coreSection(out);
   const left = await cleanUp();
-  const md = [
-    "# steward against PM2, node cluster, throng and a bare parent",
-    "",
-    `Written by \`npm run bench\` (\`bench/run.ts\`, ${plan.name} durations${plan.name === "quick" ? "; `--full` for the stated ones" : ""}; sections: ${[...only].join(", ")}).`,
-    "",
-    ...header,
-    `- Load average at the end: ${os.loadavg().map((v) => v.toFixed(2)).join("/")}; the whole run took ${num(ms(started) / 1000, 0)} s`,
-    `- Processes left at the end: ${left.length === 0 ? "none" : left.join(", ")}`,
-    "",
-    ...out,
-  ].join("\n");
-  writeResult("peers.md", md);
+  const md = write(left);
   console.log(md);
   process.exit(left.length === 0 ? 0 : 1);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { cell, num, percentile, spread, table } from "../bench/_stats.ts";
+import { cell, num, percentile, signed, spread, table } from "../bench/_stats.ts";
 
 test("percentile is nearest-rank and ignores input order", () => {
   const values = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
@@ -23,5 +23,7 @@ test("cells and tables format as markdown", () => {
   assert.equal(cell(spread([2.25]), 1), "2.3");
   assert.equal(cell(spread([]), 1), "n/a");
   assert.equal(num(Infinity), "n/a");
+  assert.equal(signed(1.25, 1), "+1.3");
+  assert.equal(signed(-0.3), "-0.3");
   assert.equal(table(["x", "y"], [["a", "1"]]), "| x | y |\n| --- | ---: |\n| a | 1 |");
 });
