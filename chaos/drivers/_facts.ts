@@ -1,0 +1,86 @@
+/**
+ * A driver for a master that prints its workers' lifecycle as JSON lines
+ * (`{ t, kind: "spawned" | "ready" | "exited", slot, pid, code?, signal?,
+ * planned? }`, `t` from `Date.now()`) and stops on SIGTERM: the throng
+ * primary here, the bare parent of the benchmarks. Reload and scale are
+ * refused (such masters have neither).
+ *
+ * @module
+ */
+
+import type { Driver, LaunchOptions, Lifecycle, Pids } from "../driver.ts";
+import { killQuietly } from "../_proc.ts";
+import { MasterProcess } from "./_child.ts";
+import { liveWorkers } from "./cluster.ts";
+
+/** What a facts driver runs. */
+export interface FactsDriverOptions {
+  /** Name in reports. */
+  readonly name: string;
+  /** The master's argv and environment for a launch. */
+  readonly master: (launch: LaunchOptions) => { readonly argv: readonly string[]; readonly env: Readonly<Record<string, string>> };
+}
+
+/**
+ * Creates a driver for a master speaking the lifecycle-line protocol.
+ *
+ * @param options Its name and how to start its master.
+ * @returns A driver whose `reload` and `scale` reject.
+ *
+ * @example
+ * ```ts
+ * import { factsDriver } from "./_facts.ts";
+ * const driver = factsDriver({ name: "bare", master: () => ({ argv: ["node", "parent.js"], env: {} }) });
+ * ```
+ */
+export function factsDriver(options: FactsDriverOptions): Driver {
+  let master: MasterProcess | null = null;
+  let epoch = 0;
+  const lifecycle: Lifecycle[] = [];
+  const onLine = (line: string): void => {
+    let fact: Record<string, unknown>;
+    try {
+      fact = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    if (typeof fact.t !== "number") return;
+    const at = fact.t - epoch;
+    const slot = fact.slot as number;
+    const pid = fact.pid as number;
+    if (fact.kind === "spawned" || fact.kind === "ready") lifecycle.push({ kind: fact.kind, at, slot, pid });
+    else if (fact.kind === "exited") {
+      const planned = typeof fact.planned === "boolean" ? fact.planned : null;
+      lifecycle.push({ kind: "exited", at, slot, pid, code: fact.code as number | null, signal: fact.signal as string | null, planned });
+    }
+  };
+  const refuse = (what: string): Promise<void> => Promise.reject(new Error(`${options.name} driver: ${what} is not supported by this launcher`));
+  return {
+    name: options.name,
+    async start(launch: LaunchOptions): Promise<void> {
+      epoch = launch.epoch;
+      const { argv, env } = options.master(launch);
+      master = new MasterProcess(argv, env, onLine);
+      await master.until("the first worker", () => lifecycle.length > 0, 30_000);
+    },
+    pids(): Promise<Pids> {
+      return Promise.resolve({ master: master?.exit === null ? master.pid ?? null : null, workers: liveWorkers(lifecycle) });
+    },
+    reload: () => refuse("reload"),
+    scale: () => refuse("scale"),
+    async stop(): Promise<void> {
+      master?.signal("SIGTERM");
+      await master?.waitExit(30_000);
+    },
+    async killMaster(): Promise<void> {
+      master?.signal("SIGKILL");
+      await master?.exited;
+    },
+    lifecycle: () => lifecycle,
+    async close(): Promise<void> {
+      master?.signal("SIGKILL");
+      await master?.exited;
+      for (const event of lifecycle) if (event.kind === "spawned") killQuietly(event.pid);
+    },
+  };
+}
