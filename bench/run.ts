@@ -337,7 +337,7 @@ async function availabilitySection(plan: Plan, out: string[]): Promise<void> {
 
 async function reloadSection(plan: Plan, out: string[], bootMs: number): Promise<void> {
   const rows: string[][] = [];
-  const launchers = [PEERS[0]!, steward("node"), PEERS[1]!];
+  const launchers = [PEERS[0]!, steward("node"), steward("deno"), steward("bun"), PEERS[1]!];
   for (const launcher of launchers) {
     log(`reload: ${launcher.name}`);
     const port = await freePort();
