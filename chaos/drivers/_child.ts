@@ -10,7 +10,8 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
-import { pause } from "../_proc.ts";
+import type { Driver, Lifecycle } from "../driver.ts";
+import { killQuietly, pause } from "../_proc.ts";
 
 /** A running master process. */
 export class MasterProcess {
@@ -87,4 +88,36 @@ export class MasterProcess {
       await pause(20);
     }
   }
+}
+
+/**
+ * The stop, kill and close of a driver whose launcher is one master process
+ * reporting its workers' lifecycle: graceful stop by SIGTERM, then every
+ * worker it ever spawned is killed on close.
+ *
+ * @param master The master, once started.
+ * @param lifecycle The lifecycle list the driver fills.
+ * @returns The driver methods.
+ * @example
+ * ```ts
+ * const driver = { ...masterControls(() => master, lifecycle), start, pids, reload, scale };
+ * ```
+ */
+export function masterControls(master: () => MasterProcess | null, lifecycle: readonly Lifecycle[]): Pick<Driver, "stop" | "killMaster" | "lifecycle" | "close"> {
+  return {
+    async stop(): Promise<void> {
+      master()?.signal("SIGTERM");
+      await master()?.waitExit(30_000);
+    },
+    async killMaster(): Promise<void> {
+      master()?.signal("SIGKILL");
+      await master()?.exited;
+    },
+    lifecycle: () => lifecycle,
+    async close(): Promise<void> {
+      master()?.signal("SIGKILL");
+      await master()?.exited;
+      for (const event of lifecycle) if (event.kind === "spawned") killQuietly(event.pid);
+    },
+  };
 }

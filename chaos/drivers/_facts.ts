@@ -9,8 +9,7 @@
  */
 
 import type { Driver, LaunchOptions, Lifecycle, Pids } from "../driver.ts";
-import { killQuietly } from "../_proc.ts";
-import { MasterProcess } from "./_child.ts";
+import { MasterProcess, masterControls } from "./_child.ts";
 import { liveWorkers } from "./cluster.ts";
 
 /** What a facts driver runs. */
@@ -68,19 +67,6 @@ export function factsDriver(options: FactsDriverOptions): Driver {
     },
     reload: () => refuse("reload"),
     scale: () => refuse("scale"),
-    async stop(): Promise<void> {
-      master?.signal("SIGTERM");
-      await master?.waitExit(30_000);
-    },
-    async killMaster(): Promise<void> {
-      master?.signal("SIGKILL");
-      await master?.exited;
-    },
-    lifecycle: () => lifecycle,
-    async close(): Promise<void> {
-      master?.signal("SIGKILL");
-      await master?.exited;
-      for (const event of lifecycle) if (event.kind === "spawned") killQuietly(event.pid);
-    },
+    ...masterControls(() => master, lifecycle),
   };
 }

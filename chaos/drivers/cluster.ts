@@ -9,8 +9,8 @@
  */
 
 import type { Driver, LaunchOptions, Lifecycle, Pids } from "../driver.ts";
-import { built, killQuietly } from "../_proc.ts";
-import { MasterProcess } from "./_child.ts";
+import { built } from "../_proc.ts";
+import { MasterProcess, masterControls } from "./_child.ts";
 
 /** Options of the cluster driver. */
 export interface ClusterDriverOptions {
@@ -79,20 +79,7 @@ export function clusterDriver(options: ClusterDriverOptions = {}): Driver {
       master?.write(JSON.stringify({ cmd: "scale", count }));
       return Promise.resolve();
     },
-    async stop(): Promise<void> {
-      master?.signal("SIGTERM");
-      await master?.waitExit(30_000);
-    },
-    async killMaster(): Promise<void> {
-      master?.signal("SIGKILL");
-      await master?.exited;
-    },
-    lifecycle: () => lifecycle,
-    async close(): Promise<void> {
-      master?.signal("SIGKILL");
-      await master?.exited;
-      for (const event of lifecycle) if (event.kind === "spawned") killQuietly(event.pid);
-    },
+    ...masterControls(() => master, lifecycle),
   };
 }
 
