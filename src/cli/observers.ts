@@ -24,7 +24,7 @@ import type { Supervisor } from "../supervisor.ts";
 import type { Parsed } from "./args.ts";
 import type { Logger } from "./log.ts";
 import { MetricsRecorder } from "./metrics.ts";
-import { type MetricsServer, parseListenAddress, startMetricsServer } from "./metrics_server.ts";
+import type { MetricsServer } from "./metrics_server.ts";
 import { NOTIFY_VARIABLES, notifySettings, openNotifySender, type NotifySender, SystemdNotifier } from "./notify.ts";
 
 /** Options of `openObservers`. */
@@ -67,6 +67,8 @@ export async function openObservers(options: ObserverOptions): Promise<Parsed<Ob
   let supervisor: Supervisor | null = null;
   let server: MetricsServer | null = null;
   if (options.metrics !== null) {
+    // Loaded only when asked for: node:http is about 1 MiB of the master's memory.
+    const { parseListenAddress, startMetricsServer } = await import("./metrics_server.ts");
     const address = parseListenAddress(options.metrics);
     if (!address.ok) return address;
     const started = await startMetricsServer({
