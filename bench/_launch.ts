@@ -36,17 +36,30 @@ export interface Launcher {
 /** No restart delay, PM2's default (the PM2 driver otherwise asks for a 100 ms exponential one). */
 const PM2_NO_DELAY: Partial<LaunchOptions> = { backoff: { initialMs: 0, maxMs: 0, factor: 1, jitter: 0 } };
 
+/** Options of a steward launcher. */
+export interface StewardLauncherOptions {
+  /** The group's `--max-surge`; named in the launcher's name when set. @default steward's default (1) */
+  readonly maxSurge?: number;
+}
+
 /**
- * steward's CLI with its master on `runtime`, workers on the same runtime.
+ * steward's CLI as npm publishes it (the bundle `npm run bench` builds into
+ * `.build/package`), master on `runtime`, workers on the same runtime.
  *
  * @example
  * ```ts
  * import { steward } from "./_launch.ts";
  * console.log(steward("bun").name); // "steward bun"
+ * console.log(steward("node", { maxSurge: 4 }).name); // "steward node --max-surge 4"
  * ```
  */
-export function steward(runtime: Runtime): Launcher {
-  return { name: `steward ${runtime}`, runtime, driver: () => stewardDriver({ runtime }) };
+export function steward(runtime: Runtime, options: StewardLauncherOptions = {}): Launcher {
+  const { maxSurge } = options;
+  return {
+    name: `steward ${runtime}${maxSurge === undefined ? "" : ` --max-surge ${maxSurge}`}`,
+    runtime,
+    driver: () => stewardDriver({ runtime, cli: "package", ...(maxSurge === undefined ? {} : { maxSurge }) }),
+  };
 }
 
 /**

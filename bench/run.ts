@@ -32,7 +32,7 @@ import os from "node:os";
 import process from "node:process";
 import type { Driver } from "../chaos/driver.ts";
 import { MasterProcess } from "../chaos/drivers/_child.ts";
-import { built, descendants, pause, ROOT, type Runtime, runtimeBinary, stillAlive } from "../chaos/_proc.ts";
+import { built, descendants, pause, ROOT, type Runtime, stewardCli, stillAlive } from "../chaos/_proc.ts";
 import { freePort } from "../test/_harness.ts";
 import {
   awaitServed,
@@ -49,7 +49,7 @@ import {
   withLaunch,
   workerArgv,
 } from "./_launch.ts";
-import { cell, num, percentile, signed, spread, table } from "./_stats.ts";
+import { cell, num, percentile, signed, type Spread, spread, table } from "./_stats.ts";
 import { cpuSeconds, machineHeader, machineTicks, rssMiB } from "./_sys.ts";
 
 /** Durations and counts of one run. */
@@ -228,7 +228,7 @@ async function respawnSection(plan: Plan, out: string[]): Promise<RespawnRow[]> 
   log(`respawn: bench/respawn.ts --all --rounds ${plan.respawnTsRounds}`);
   await runChild(["node", built("bench/respawn.ts"), "--all", "--rounds", String(plan.respawnTsRounds), "--warmup", "2"], 300_000);
   const rows: RespawnRow[] = [];
-  for (const launcher of [...RUNTIMES.map(steward), ...PEERS]) {
+  for (const launcher of [...RUNTIMES.map((runtime) => steward(runtime)), ...PEERS]) {
     log(`respawn: ${launcher.name}`);
     const failed: string[][] = [];
     const pair = await attempt(launcher, failed, 8, async () => ({
@@ -286,7 +286,7 @@ async function killLoad(driver: Driver, port: number, seconds: number): Promise<
 
 async function availabilitySection(plan: Plan, out: string[]): Promise<void> {
   const rows: string[][] = [];
-  for (const launcher of [...RUNTIMES.map(steward), ...PEERS]) {
+  for (const launcher of [...RUNTIMES.map((runtime) => steward(runtime)), ...PEERS]) {
     log(`availability: ${launcher.name}`);
     const port = await freePort();
     const rounds = await attempt(launcher, rows, 10, () => withLaunch(launcher, { workers: 4, script: HTTP, port, minUptimeMs: 500 }, async (driver) => {
@@ -337,14 +337,19 @@ async function availabilitySection(plan: Plan, out: string[]): Promise<void> {
 
 async function reloadSection(plan: Plan, out: string[], bootMs: number): Promise<void> {
   const rows: string[][] = [];
-  const launchers = [PEERS[0]!, steward("node"), steward("deno"), steward("bun"), PEERS[1]!];
+  const surge = RUNTIMES.map((runtime) => steward(runtime, { maxSurge: 4 }));
+  const launchers = [PEERS[0]!, ...RUNTIMES.map((runtime) => steward(runtime)), ...surge, PEERS[1]!];
+  const bootCpu = new Map<Runtime, Spread>();
+  for (const runtime of RUNTIMES) bootCpu.set(runtime, spread(await bootCpuMs(runtime)));
   for (const launcher of launchers) {
     log(`reload: ${launcher.name}`);
     const port = await freePort();
     const result = await attempt(launcher, rows, 10, () => withLaunch(launcher, { workers: 4, script: HTTP, port, minUptimeMs: 1_000 }, async (driver, _epoch, dir) => {
       await awaitWorkers(driver, { count: 4, ms: 30_000 });
       await awaitServed(port, { ms: 10_000 });
+      const ticks0 = machineTicks();
       const quiet = await cannon(port, CONNECTIONS, plan.quietS).done;
+      const ticks1 = machineTicks();
       const load = cannon(port, CONNECTIONS, plan.reloadCapS + 120);
       const started = performance.now();
       const durations: number[] = [];
@@ -358,7 +363,8 @@ async function reloadSection(plan: Plan, out: string[], bootMs: number): Promise
         await awaitReloaded(master, old, 4, 60_000);
         durations.push(ms(at));
       }
-      return { quiet, during: await load.stop(), durations };
+      const ticks2 = machineTicks();
+      return { quiet, during: await load.stop(), durations, busy: [busyShare(ticks0, ticks1), busyShare(ticks1, ticks2)] as const };
     }));
     if (result === null) continue;
     const n = result.durations.length;
@@ -381,20 +387,50 @@ async function reloadSection(plan: Plan, out: string[], bootMs: number): Promise
       num(result.during.ok / result.during.seconds, 0),
       num(ratio, 2),
       num(result.during.p99, 0),
+      `${num(100 * result.busy[0], 0)} / ${num(100 * result.busy[1], 0)}`,
       verdict,
     ]);
   }
+  const boots = RUNTIMES.map((runtime) => `${runtime} ${cell(bootCpu.get(runtime)!, 0)}`).join(", ");
   out.push(
     "## Rolling reload under keep-alive load",
     "",
     `4 workers (\`${HTTP}\`), autocannon -c ${CONNECTIONS}. Baseline: ${plan.quietS} s without reloads; then reloads back to back ` +
       `(each awaited until 4 new workers are ready and the old ones have exited), up to ${plan.reloads} reloads or ${plan.reloadCapS} s, under one load run. ` +
       "steward: control-socket reload (`steward ctl reload`); pm2: `pm2 reload`; node cluster: the usual rolling restart (fork, await listening, retire the old one). " +
-      `Target for steward: 0 failed, a reload <= 1 s + boot time (the bare node spawn -> served median of the respawn section: ${num(bootMs, 0)} ms), throughput >= 0.8 of baseline.`,
+      "steward runs with its default `maxSurge` 1 (one replacement at a time, as `pm2 reload`) and with `--max-surge 4` (all four replacements boot at once, as nginx and gunicorn do on HUP). " +
+      `Target for steward: 0 failed, a reload <= 1 s + boot time (the bare node spawn -> served median of the respawn section: ${num(bootMs, 0)} ms), throughput >= 0.8 of baseline. ` +
+      "Machine CPU: % of both cores busy (`/proc/stat`) in the baseline window / while reloading. " +
+      `CPU time a worker has used when it first answers (spawned alone on the port, median (min-max) of 3, ms): ${boots}; every reload spends four of those on the cores that also serve the load and run autocannon.`,
     "",
-    table(["launcher", "reloads", "failed", "failed per reload", "reload ms (min-max)", "req/s baseline", "req/s reloading", "ratio", "p99 ms reloading", "targets"], rows),
+    table(["launcher", "reloads", "failed", "failed per reload", "reload ms (min-max)", "req/s baseline", "req/s reloading", "ratio", "p99 ms reloading", "machine CPU %", "targets"], rows),
     "",
   );
+}
+
+/** The share of the machine's CPU time that was busy between two `machineTicks()`. */
+function busyShare(from: { busy: number; total: number }, to: { busy: number; total: number }): number {
+  return (to.busy - from.busy) / Math.max(1, to.total - from.total);
+}
+
+/** CPU ms a worker of the HTTP example has used when it first answers, spawned alone; 3 samples. */
+async function bootCpuMs(runtime: Runtime): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort();
+    const child = spawn(workerArgv(runtime, HTTP)[0]!, workerArgv(runtime, HTTP).slice(1), { stdio: "ignore", env: { ...process.env, PORT: String(port) } });
+    track(child.pid);
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    try {
+      await awaitServed(port, { ms: 20_000 });
+      const cpu = cpuSeconds(child.pid!);
+      if (cpu !== null) samples.push(cpu * 1000);
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
+    }
+  }
+  return samples;
 }
 
 // ------------------------------------------------------------- 16 workers
@@ -403,6 +439,8 @@ interface IdleRun {
   readonly startMs: number;
   readonly stopMs: number;
   readonly rss: number;
+  /** RSS of the master process alone. */
+  readonly masterRss: number;
   readonly cpuPercent: number;
   readonly processes: number;
 }
@@ -422,13 +460,14 @@ async function idleRun(launcher: Launcher, plan: Plan): Promise<IdleRun> {
     cpu.sample();
     const window = ms(from) / 1000;
     const rss = cpu.pids().reduce((sum, pid) => sum + (rssMiB(pid) ?? 0), 0);
+    const masterRss = rssMiB(master) ?? NaN;
     const workers = workerPids(driver);
     const stopping = performance.now();
     await driver.stop();
     stopMs = ms(stopping);
     const alive = [...workers].filter((pid) => cpuSeconds(pid) !== null);
     if (alive.length > 0) stopMs = NaN;
-    return { startMs, rss, cpuPercent: (cpu.used() / window) * 100, processes: cpu.pids().length };
+    return { startMs, rss, masterRss, cpuPercent: (cpu.used() / window) * 100, processes: cpu.pids().length };
   });
   return { ...run, stopMs };
 }
@@ -450,7 +489,7 @@ async function idleSection(plan: Plan, out: string[]): Promise<void> {
   }
   const rows = launchers.map((launcher) => {
     const runs = results.get(launcher.name)!;
-    if (runs.length === 0) return [launcher.name, errors.get(launcher.name) ?? "failed", "", "", "", "", "", "", ""];
+    if (runs.length === 0) return [launcher.name, errors.get(launcher.name) ?? "failed", "", "", "", "", "", "", "", ""];
     const baseName = `bare ${launcher.runtime}`;
     const base = results.get(baseName)!;
     const rss = spread(runs.map((r) => r.rss));
@@ -467,6 +506,7 @@ async function idleSection(plan: Plan, out: string[]): Promise<void> {
       `${runs[0]!.processes}${errors.has(launcher.name) ? ` (a run ${errors.get(launcher.name)})` : ""}`,
       cell(rss),
       launcher.name === baseName ? "" : signed(rss.median - baseRss),
+      launcher.name === baseName ? "" : signed(spread(runs.map((r) => r.masterRss)).median - baseRss),
       cell(cpu, 2),
       cell(start, 0),
       launcher.name === baseName ? "" : num(start.median / baseStart, 2),
@@ -480,23 +520,18 @@ async function idleSection(plan: Plan, out: string[]): Promise<void> {
     "16 idle workers (`bench/workloads/idle.ts`: ready at once, a 200 ms drain on stop). Start: from launching the master until all 16 are ready " +
       "(bare: 16 parallel `spawn`s until each printed its ready line; steward: its ready message; node cluster: `online`; pm2: `online` in its list, polled every 100 ms, " +
       "and the time includes starting the PM2 daemon). " +
-      `Overhead: RSS (at the end) and CPU% of one core of the supervising processes (the master and every non-worker descendant: steward's orphan keeper, PM2's God daemon) over ${plan.idleS} s idle, 0.5 s after all were ready. ` +
+      `Overhead: RSS (at the end) and CPU% of one core of the supervising processes (the master and every non-worker descendant: steward's orphan keeper, PM2's God daemon) over ${plan.idleS} s idle, 0.5 s after all were ready; ` +
+      "steward runs the CLI npm publishes (the tsup bundle), and its keeper is a `/bin/sh` of about 1.7 MiB that kills the workers' process groups if the master is SIGKILLed, which a bare parent does not do. " +
       "Stop: from the stop request until the master has exited (pm2: `pm2 delete` + daemon kill). " +
       "pm2's CPU includes answering the chaos driver's `list` poll every 100 ms. " +
       `Cells: median (min-max) of ${plan.idleRuns} runs; bare and steward alternate.`,
     "",
-    table(["launcher", "processes", "RSS MiB", "RSS over bare", "CPU %", "start ms", "start ratio vs bare", "stop ms", "target: RSS <= bare + 5 MiB, CPU <= 0.1 %"], rows),
+    table(["launcher", "processes", "RSS MiB", "RSS over bare", "master alone over bare", "CPU %", "start ms", "start ratio vs bare", "stop ms", "target: RSS <= bare + 5 MiB, CPU <= 0.1 %"], rows),
     "",
   );
 }
 
 // --------------------------------------------------------------- crash
-
-function stewardCli(runtime: Runtime): string[] {
-  return runtime === "node" ? [runtimeBinary("node"), `${ROOT}/.build/bin/steward.js`]
-    : runtime === "deno" ? [runtimeBinary("deno"), "run", "-A", `${ROOT}/bin/steward.ts`]
-    : [runtimeBinary("bun"), `${ROOT}/bin/steward.ts`];
-}
 
 interface CrashRow {
   readonly starts: string;
@@ -522,7 +557,7 @@ async function watchCpu(cpu: SupervisorCpu, seconds: number, done: () => boolean
 async function crashSteward(runtime: Runtime, seconds: number): Promise<CrashRow> {
   const spawned: number[] = [];
   const started = performance.now();
-  const master = new MasterProcess([...stewardCli(runtime), "run", "-w", "4", "--log-format", "json", "--", ...workerArgv(runtime, "bench/workloads/crash.ts")], {}, (line) => {
+  const master = new MasterProcess([...stewardCli(runtime, "package"), "run", "-w", "4", "--log-format", "json", "--", ...workerArgv(runtime, "bench/workloads/crash.ts")], {}, (line) => {
     try {
       const record = JSON.parse(line) as { type?: string; pid?: number };
       if (record.type === "spawned" && typeof record.pid === "number") spawned.push(record.pid);

@@ -29,6 +29,29 @@ export function runScript(runtime: Runtime, script: string, ...args: string[]): 
   return runtime === "deno" ? [runtimeBinary(runtime), "run", "-A", script, ...args] : [runtimeBinary(runtime), script, ...args];
 }
 
+/**
+ * Which steward CLI a master runs: `checkout` is the repository's own (node
+ * runs its `tsc` build, deno and bun `bin/steward.ts`), `package` the
+ * bundle npm publishes (`tsup` into `.build/package`, as `npm run bench`
+ * builds it), which is what `npx steward`, `bunx steward` and
+ * `deno run -A npm:steward` run.
+ */
+export type StewardCli = "checkout" | "package";
+
+/**
+ * argv that starts the steward CLI on `runtime`.
+ *
+ * @example
+ * ```ts
+ * import { stewardCli } from "./_proc.ts";
+ * console.log(stewardCli("bun", "package")); // [".../bun", ".../.build/package/bin/steward.js"]
+ * ```
+ */
+export function stewardCli(runtime: Runtime, cli: StewardCli = "checkout"): string[] {
+  if (cli === "package") return runScript(runtime, `${ROOT}/.build/package/bin/steward.js`);
+  return runtime === "node" ? [runtimeBinary("node"), `${ROOT}/.build/bin/steward.js`] : runScript(runtime, `${ROOT}/bin/steward.ts`);
+}
+
 /** The built JavaScript of a repo-relative `.ts` path. */
 export function built(path: string): string {
   return `${ROOT}/.build/${path.replace(/\.ts$/, ".js")}`;

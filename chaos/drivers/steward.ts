@@ -2,7 +2,7 @@
  * The steward driver: the real CLI, as a user runs it.
  *
  * - start: `steward run --config <file> --socket <path> --log-format json
- *   -- <worker...>` (node runs the build, deno and bun run `bin/steward.ts`);
+ *   -- <worker...>` (the checkout's CLI, or the npm bundle: `StewardCli`);
  *   the config file holds the policy (ipc readiness, heartbeat, intensity);
  * - pids: the control socket's `status` (what `steward ctl status --json` prints);
  * - reload and scale: the control socket's `reload` and `scale`;
@@ -18,13 +18,17 @@ import { buildConfig } from "../../src/cli/config_file.ts";
 import { sendRequest } from "../../src/cli/ctl.ts";
 import type { Config, SupervisorRecord } from "../../src/core/types.ts";
 import { type Driver, type LaunchOptions, type Lifecycle, type Pids, RestartTracker } from "../driver.ts";
-import { killQuietly, ROOT, type Runtime, runtimeBinary } from "../_proc.ts";
+import { killQuietly, type Runtime, type StewardCli, stewardCli } from "../_proc.ts";
 import { MasterProcess } from "./_child.ts";
 
 /** Options of the steward driver. */
 export interface StewardDriverOptions {
   /** Runtime of the master. @default "node" */
   readonly runtime?: Runtime;
+  /** Which CLI the master runs. @default "checkout" */
+  readonly cli?: StewardCli;
+  /** The group's `maxSurge`: extra workers a rolling reload may run at once. @default steward's default (1) */
+  readonly maxSurge?: number;
 }
 
 /** The group name the driver uses. */
@@ -33,7 +37,7 @@ const GROUP = "app";
 /**
  * Creates a steward driver.
  *
- * @param options The master's runtime.
+ * @param options The master's runtime, its CLI, the reload surge.
  * @returns A driver.
  *
  * @example Two queue consumers on Bun
@@ -100,6 +104,7 @@ export function stewardDriver(options: StewardDriverOptions = {}): Driver {
           ...(launch.backoff === undefined ? {} : { backoff: launch.backoff }),
           ...(launch.minUptimeMs === undefined ? {} : { minUptimeMs: launch.minUptimeMs }),
           env: launch.env ?? {},
+          ...(options.maxSurge === undefined ? {} : { maxSurge: options.maxSurge }),
         }],
         maxRestarts: launch.maxRestarts ?? 100,
         periodMs: launch.periodMs ?? 60_000,
@@ -112,10 +117,7 @@ export function stewardDriver(options: StewardDriverOptions = {}): Driver {
       const built = buildConfig(parsed.value, { path: file, json }, launch.workers);
       if (!built.ok) throw new Error(`steward driver: ${built.message}`);
       config = built.value;
-      const bin = runtime === "node" ? [runtimeBinary("node"), `${ROOT}/.build/bin/steward.js`]
-        : runtime === "deno" ? [runtimeBinary("deno"), "run", "-A", `${ROOT}/bin/steward.ts`]
-        : [runtimeBinary("bun"), `${ROOT}/bin/steward.ts`];
-      master = new MasterProcess([...bin, ...argv], {}, onLine);
+      master = new MasterProcess([...stewardCli(runtime, options.cli), ...argv], {}, onLine);
       await master.until("the control socket", () => listening, 30_000);
     },
     async pids(): Promise<Pids> {
