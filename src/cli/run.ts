@@ -65,7 +65,8 @@ options (durations are integers of milliseconds):
 ${flagLines(RUN_OPTIONS)}
 
 signals: HUP reload (re-reads --config), TERM/INT graceful stop (a second one: at once),
-         TTIN/TTOU one more / one fewer worker in the first group
+         TTIN/TTOU one more / one fewer worker in the first group;
+         on Windows only Ctrl-C (INT) and Ctrl-Break (BREAK), both a stop
 
 exit status: 0 stopped cleanly, 1 gave up (reason on stderr), 2 usage or config error`;
 
