@@ -106,7 +106,7 @@ export const RUN_OPTIONS = {
     type: "string",
     short: "s",
     value: "<path>",
-    doc: "control socket (default $XDG_RUNTIME_DIR/steward/<pid>.sock,\nelse <tmpdir>/steward-<uid>/<pid>.sock); see steward ctl --help",
+    doc: "control socket (default $XDG_RUNTIME_DIR/steward/<pid>.sock,\nelse <tmpdir>/steward-<uid>/<pid>.sock; on Windows the named pipe\n\\\\.\\pipe\\steward-<user>-<pid>, and <name> means \\\\.\\pipe\\<name>);\nsee steward ctl --help",
   },
   metrics: {
     type: "string",
@@ -131,7 +131,7 @@ export const CTL_OPTIONS = {
     type: "string",
     short: "s",
     value: "<path>",
-    doc: "the master's control socket (default: the only master\nrunning under $XDG_RUNTIME_DIR/steward or <tmpdir>/steward-<uid>)",
+    doc: "the master's control socket (default: the only master\nrunning under $XDG_RUNTIME_DIR/steward or <tmpdir>/steward-<uid>,\non Windows this user's only \\\\.\\pipe\\steward-<user>-<pid>)",
   },
   timeout: { type: "string", value: "<ms>", doc: "how long to wait for the reply (default 60000)" },
   json: { type: "boolean", doc: "print the reply as JSON" },

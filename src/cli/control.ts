@@ -1,5 +1,6 @@
 /**
- * The control socket of a master: JSON lines over a Unix socket.
+ * The control socket of a master: JSON lines over a Unix socket, or a named
+ * pipe on Windows.
  *
  * Protocol, version 1. Each request is one line holding a JSON object
  * `{ v: 1, cmd, ... }`; each gets exactly one reply line `{ v: 1, ok, ... }`,
@@ -19,8 +20,11 @@
  * `v: 1`, an unknown `cmd`, more than 64 KiB) gets the error reply and the
  * connection is closed; the master is never affected.
  *
- * The socket is made mode 0600 right after it is bound, inside a 0700
- * directory (see `socket_path.ts`), and removed when the server closes.
+ * On Unix the socket is made mode 0600 right after it is bound, inside a
+ * 0700 directory (see `socket_path.ts`), and removed when the server closes.
+ * On Windows a named pipe has no mode (its default DACL lets only its
+ * creator, LocalSystem and Administrators write to it) and vanishes with
+ * the last handle to it, so there is nothing to set or remove.
  *
  * @module
  */
@@ -28,6 +32,7 @@
 import { Buffer } from "node:buffer";
 import { chmodSync, existsSync, rmSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
+import process from "node:process";
 
 /**
  * The control protocol version, the `v` of every request and reply.
@@ -139,10 +144,14 @@ export async function answer(line: string, handlers: ControlHandlers): Promise<A
 }
 
 /**
- * Listens on a Unix socket (mode 0600). A stale socket file at the path is
- * replaced; one another master still answers on is an error.
+ * Listens on a Unix socket (mode 0600), or a named pipe on Windows. A stale
+ * socket file at the path is replaced; one another master still answers on
+ * is an error. On Windows a pipe name in use is an error (libuv creates the
+ * first instance with `FILE_FLAG_FIRST_PIPE_INSTANCE`, so a pipe of that
+ * name made by anyone else makes the bind fail instead of joining it).
  *
- * @param path The socket path; its directory must already exist (see `prepareSocketDir`).
+ * @param path The socket path (its directory must already exist, see
+ * `prepareSocketDir`), or on Windows a pipe path `\\.\pipe\<name>`.
  * @param handlers What the master does for each command.
  * @returns The listening server.
  * @throws {Error} One line when the path is in use or cannot be bound.
@@ -155,7 +164,9 @@ export async function answer(line: string, handlers: ControlHandlers): Promise<A
  * ```
  */
 export async function startControlServer(path: string, handlers: ControlHandlers): Promise<ControlServer> {
-  if (existsSync(path)) {
+  // Never stat a pipe: opening one to look at it connects to its server.
+  const pipe = process.platform === "win32";
+  if (!pipe && existsSync(path)) {
     if (await answers(path)) throw new Error(`${path}: another steward master is listening there; pass another --socket`);
     rmSync(path, { force: true });
   }
@@ -164,26 +175,30 @@ export async function startControlServer(path: string, handlers: ControlHandlers
   const server = createServer({ allowHalfOpen: true }, (socket) => serve(socket, handlers, sockets));
   server.maxConnections = MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (error: Error) => reject(new Error(`${path}: cannot listen: ${error.message}`, { cause: error })));
+    server.once("error", (error: Error & { code?: string }) => {
+      const why = pipe && error.code === "EADDRINUSE" ? "the pipe exists (another steward master, or another program); pass another --socket" : error.message;
+      reject(new Error(`${path}: cannot listen: ${why}`, { cause: error }));
+    });
     server.listen(path, () => resolve());
   });
   server.on("error", () => undefined);
-  chmodSync(path, 0o600);
+  if (!pipe) chmodSync(path, 0o600);
   let closing: Promise<void> | null = null;
   return {
     path,
     close(): Promise<void> {
-      closing ??= closeServer(server, sockets, path);
+      closing ??= closeServer(server, sockets, pipe ? null : path);
       return closing;
     },
   };
 }
 
-async function closeServer(server: Server, sockets: Set<Socket>, path: string): Promise<void> {
+/** Closes the server and its connections, then removes `file` (`null` for a pipe, which needs no removal). */
+async function closeServer(server: Server, sockets: Set<Socket>, file: string | null): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   for (const socket of sockets) socket.destroy();
   await closed;
-  rmSync(path, { force: true });
+  if (file !== null) rmSync(file, { force: true });
 }
 
 function serve(socket: Socket, handlers: ControlHandlers, sockets: Set<Socket>): void {

@@ -12,7 +12,7 @@ import { connect } from "node:net";
 import type { WorkerStatus } from "../core/status.ts";
 import { CTL_OPTIONS, type CtlArgs, flagLines, parseCtlArgs } from "./args.ts";
 import { type ControlReply, CONTROL_VERSION } from "./control.ts";
-import { defaultSocketDir, liveSockets } from "./socket_path.ts";
+import { defaultSocketDir, liveSockets, resolveSocketPath } from "./socket_path.ts";
 
 /** Where `ctl` writes and what it reads. */
 export interface CtlIo {
@@ -68,7 +68,12 @@ export async function runCtl(argv: readonly string[], io: CtlIo): Promise<number
   }
   const request = requestOf(args);
   if (typeof request === "string") return usage(io, request);
-  const socketPath = args.socketPath ?? findSocket(io);
+  let socketPath: string | null;
+  try {
+    socketPath = args.socketPath === null ? findSocket(io) : resolveSocketPath(args.socketPath);
+  } catch (error) {
+    return usage(io, `--socket: ${(error as Error).message}`);
+  }
   if (socketPath === null) return 1;
   let reply: ControlReply;
   try {
@@ -213,9 +218,9 @@ function requestOf(args: CtlArgs): Request | string {
 }
 
 function findSocket(io: CtlIo): string | null {
-  const found = liveSockets(io.env);
+  const found = liveSockets({ env: io.env });
   if (found.length === 1) return found[0]!;
-  const dir = defaultSocketDir(io.env);
+  const dir = defaultSocketDir({ env: io.env });
   if (found.length === 0) io.err(`steward ctl: no steward master running (no live socket in ${dir}); pass --socket <path>`);
   else io.err(`steward ctl: ${found.length} steward masters running (${found.join(", ")}); pick one with --socket <path>`);
   return null;

@@ -10,7 +10,10 @@
  * - Signals: HUP reloads (re-reading the config file; an invalid one is
  *   reported in one line and the running workers are kept), TERM and INT
  *   stop gracefully (a second one stops at once), TTIN and TTOU scale the
- *   first group by +1 and -1.
+ *   first group by +1 and -1. On Windows only Ctrl-C (INT) and Ctrl-Break
+ *   (BREAK) are listened to, both a stop: nothing can send TERM, TTIN or
+ *   TTOU there, and HUP means the console is closing, not "reload" (some
+ *   runtimes also refuse or warn on a listener for a signal Windows lacks).
  * - Exit status: 0 after a clean stop, 1 when the supervisor gave up (the
  *   reason on stderr, with the last crash it saw), 2 for usage or config errors.
  * - The control socket is removed on every way out this process controls.
@@ -31,7 +34,7 @@ import { type ControlHandlers, type ControlServer, startControlServer } from "./
 import { createLogger, type Logger, wantsColor } from "./log.ts";
 import { openObservers } from "./observers.ts";
 import { missingProgram } from "./programs.ts";
-import { defaultSocketPath, prepareSocketDir } from "./socket_path.ts";
+import { defaultSocketPath, prepareSocketDir, resolveSocketPath } from "./socket_path.ts";
 import { VERSION } from "./version.ts";
 
 /** Where `run` writes and what it reads. */
@@ -62,7 +65,8 @@ options (durations are integers of milliseconds):
 ${flagLines(RUN_OPTIONS)}
 
 signals: HUP reload (re-reads --config), TERM/INT graceful stop (a second one: at once),
-         TTIN/TTOU one more / one fewer worker in the first group
+         TTIN/TTOU one more / one fewer worker in the first group;
+         on Windows only Ctrl-C (INT) and Ctrl-Break (BREAK), both a stop
 
 exit status: 0 stopped cleanly, 1 gave up (reason on stderr), 2 usage or config error`;
 
@@ -110,7 +114,12 @@ export async function runMaster(argv: readonly string[], io: RunIo): Promise<num
   if (args.command.length === 0 && args.configPath === null) return usage("missing command: steward run [options] -- <command...>");
   const loaded = loadConfig(args, io.env);
   if (!loaded.ok) return usage(loaded.message);
-  const socketPath = args.socketPath ?? defaultSocketPath(io.env, process.pid);
+  let socketPath: string;
+  try {
+    socketPath = args.socketPath === null ? defaultSocketPath({ env: io.env, pid: process.pid }) : resolveSocketPath(args.socketPath);
+  } catch (error) {
+    return usage(`--socket: ${(error as Error).message}`);
+  }
   const log = createLogger({
     format: args.logFormat,
     color: wantsColor(io.isTTY, io.env),
@@ -122,7 +131,7 @@ export async function runMaster(argv: readonly string[], io: RunIo): Promise<num
   const handlers = controlHandlers(() => sup!, () => adapter, args, io.env, log);
   let server: ControlServer;
   try {
-    prepareSocketDir(socketPath, args.socketPath === null);
+    prepareSocketDir({ path: socketPath, owned: args.socketPath === null });
     server = await startControlServer(socketPath, handlers);
   } catch (error) {
     return usage(`--socket: ${(error as Error).message}`);
@@ -267,7 +276,7 @@ function installSignals(sup: Supervisor, handlers: ControlHandlers, log: Logger)
     log.info("signal", `${signal}: scaling ${group.name} to ${count}`, { signal, group: group.name, count });
     sup.scale(group.name, count).catch(complain(`${signal} scale`));
   };
-  const listeners: [string, () => void][] = [
+  const listeners: [string, () => void][] = process.platform === "win32" ? [["SIGINT", stop("SIGINT")], ["SIGBREAK", stop("SIGBREAK")]] : [
     ["SIGHUP", () => {
       log.info("signal", "SIGHUP: reloading", { signal: "SIGHUP" });
       handlers.reload().catch(complain("SIGHUP reload"));
