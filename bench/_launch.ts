@@ -19,7 +19,7 @@ import { stewardDriver } from "../chaos/drivers/steward.ts";
 import { throngDriver } from "../chaos/drivers/throng.ts";
 import { built, killQuietly, pause, processTable, ROOT, type Runtime, runScript, stillAlive } from "../chaos/_proc.ts";
 import { bareDriver } from "./_bare.ts";
-import { cpuSeconds, probe } from "./_sys.ts";
+import { cpuSeconds } from "./_sys.ts";
 
 /** A launcher the benchmarks compare. */
 export interface Launcher {
@@ -273,27 +273,6 @@ export async function awaitWorkers(driver: Driver, wanted: { count: number; ms: 
     }
     await pause(5);
   }
-}
-
-/**
- * Probes `port` every few ms until a worker other than `not` answers;
- * resolves to the answering pid, rejects after `ms`.
- *
- * @example
- * ```ts
- * import { awaitServed } from "./_launch.ts";
- * const pid = await awaitServed(8080, { ms: 10_000 });
- * ```
- */
-export async function awaitServed(port: number, options: { ms: number; not?: number }): Promise<number> {
-  const deadline = performance.now() + options.ms;
-  while (performance.now() < deadline) {
-    const body = await probe(port, 1_000);
-    const pid = body === null ? NaN : Number(/^ok (\d+)/.exec(body)?.[1]);
-    if (Number.isInteger(pid) && pid !== options.not) return pid;
-    if (body === null) await pause(2);
-  }
-  throw new Error(`port ${port}: no answer${options.not === undefined ? "" : ` from a worker other than ${options.not}`} within ${options.ms} ms`);
 }
 
 /** What one autocannon run measured. */

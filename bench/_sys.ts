@@ -1,14 +1,13 @@
 /**
  * What the benchmarks read from the machine (Linux `/proc`): a process's
- * CPU time and resident memory, the whole machine's busy time, the
- * header of every results file, and one HTTP probe to 127.0.0.1.
+ * CPU time and resident memory, the whole machine's busy time and the
+ * header of every results file.
  *
  * @module
  */
 
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import process from "node:process";
 import { ROOT, runtimeBinary } from "../chaos/_proc.ts";
@@ -106,29 +105,4 @@ export function machineHeader(): string[] {
     `- Peers: pm2 ${packageVersion("pm2")}, throng ${packageVersion("throng")}, autocannon ${packageVersion("autocannon")}`,
     `- Load average (1/5/15 min) at the start: ${os.loadavg().map((v) => v.toFixed(2)).join("/")}`,
   ];
-}
-
-/**
- * One GET to `http://127.0.0.1:<port>/` on a fresh connection; resolves to
- * the body of a 2xx answer, or null on an error, another status or after
- * `timeoutMs`.
- *
- * @example
- * ```ts
- * import { probe } from "./_sys.ts";
- * console.log(await probe(8080, 1_000)); // "ok 1234\n"
- * ```
- */
-export function probe(port: number, timeoutMs: number): Promise<string | null> {
-  return new Promise((resolve) => {
-    const request = http.get({ host: "127.0.0.1", port, path: "/", agent: false, timeout: timeoutMs }, (response) => {
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => (body += chunk));
-      response.on("end", () => resolve(response.statusCode !== undefined && response.statusCode < 300 ? body : null));
-      response.on("error", () => resolve(null));
-    });
-    request.on("timeout", () => request.destroy());
-    request.on("error", () => resolve(null));
-  });
 }

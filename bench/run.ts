@@ -32,10 +32,10 @@ import os from "node:os";
 import process from "node:process";
 import type { Driver } from "../chaos/driver.ts";
 import { MasterProcess } from "../chaos/drivers/_child.ts";
+import { liveWorkers } from "../chaos/drivers/_facts.ts";
 import { built, descendants, pause, ROOT, type Runtime, stewardCli, stillAlive } from "../chaos/_proc.ts";
 import { freePort } from "../test/_harness.ts";
 import {
-  awaitServed,
   awaitWorkers,
   bare,
   cannon,
@@ -49,6 +49,7 @@ import {
   withLaunch,
   workerArgv,
 } from "./_launch.ts";
+import { awaitServed, PROBING, type Served } from "./_probe.ts";
 import { cell, num, percentile, signed, type Spread, spread, table } from "./_stats.ts";
 import { cpuSeconds, machineHeader, machineTicks, rssMiB } from "./_sys.ts";
 
@@ -200,28 +201,86 @@ async function attempt<T>(launcher: Launcher, rows: string[][], cells: number, r
 
 // ------------------------------------------------------------- respawn
 
+/** A kill after which the launcher reports no new worker within this long counts as not replaced (a replacement is normally forked within a few ms). */
+const NOT_REPLACED_MS = 5_000;
+
+/** What the kills of one launcher measured. */
+interface Respawns {
+  /** kill -> served in ms, one per replaced kill but the first (the warm-up). */
+  readonly samples: number[];
+  /** Kills, the warm-up included. */
+  readonly kills: number;
+  /** Kills after which the launcher forked no worker within `NOT_REPLACED_MS`. */
+  readonly notReplaced: number;
+  /** Hung probes (see `awaitServed`), summed over the replaced kills. */
+  readonly hung: number;
+}
+
 interface RespawnRow {
   readonly launcher: string;
-  readonly samples: number[];
-  readonly baseline: number[];
+  readonly measured?: Respawns;
+  readonly baseline?: Respawns;
   readonly error?: string;
 }
 
-async function respawnSamples(launcher: Launcher, rounds: number): Promise<number[]> {
-  const port = await freePort();
-  return await withLaunch(launcher, { workers: 1, script: HTTP, port, minUptimeMs: 100 }, async () => {
-    let pid = await awaitServed(port, { ms: 30_000 });
-    const samples: number[] = [];
-    for (let round = 0; round <= rounds; round++) {
-      // Ready longer than minUptimeMs, so each kill is a first crash: an immediate restart.
-      await pause(300);
-      const started = performance.now();
-      process.kill(pid, "SIGKILL");
-      pid = await awaitServed(port, { ms: 20_000, not: pid });
-      if (round > 0) samples.push(ms(started)); // round 0 warms up
-    }
-    return samples;
-  });
+function spawnCount(driver: Driver): number {
+  return driver.lifecycle().filter((e) => e.kind === "spawned").length;
+}
+
+/** SIGKILLs `pid` and awaits a request served by another worker; null when the launcher reports no new worker within `NOT_REPLACED_MS`. */
+async function killAndAwait(driver: Driver, port: number, pid: number): Promise<{ ms: number; served: Served } | null> {
+  const before = spawnCount(driver);
+  const controller = new AbortController();
+  const watch = setTimeout(async () => {
+    // A polling driver (PM2) is polled once more before it is judged.
+    if ((driver.timingSlackMs ?? 0) > 0) await driver.pids().catch(() => undefined);
+    if (spawnCount(driver) === before) controller.abort(new Error(`no worker spawned within ${NOT_REPLACED_MS} ms of the kill`));
+  }, NOT_REPLACED_MS);
+  const started = performance.now();
+  process.kill(pid, "SIGKILL");
+  try {
+    const served = await awaitServed(port, { ms: 20_000, not: pid, signal: controller.signal });
+    return { ms: served.at - started, served };
+  } catch (error) {
+    if (controller.signal.aborted) return null;
+    throw error;
+  } finally {
+    clearTimeout(watch);
+  }
+}
+
+async function respawnSamples(launcher: Launcher, rounds: number): Promise<Respawns> {
+  const samples: number[] = [];
+  let kills = 0;
+  let notReplaced = 0;
+  let hung = 0;
+  // A kill that is not replaced ends its launch; the next kill is made in a fresh one.
+  while (kills <= rounds) {
+    const port = await freePort();
+    await withLaunch(launcher, { workers: 1, script: HTTP, port, minUptimeMs: 100 }, async (driver) => {
+      let pid = (await awaitServed(port, { ms: 30_000 })).pid;
+      while (kills <= rounds) {
+        // Ready longer than minUptimeMs, so each kill is a first crash: an immediate restart.
+        await pause(300);
+        const result = await killAndAwait(driver, port, pid);
+        kills += 1;
+        if (result === null) {
+          notReplaced += 1;
+          log(`respawn: ${launcher.name}: kill ${kills} not replaced`);
+          return;
+        }
+        hung += result.served.hung;
+        if (kills > 1) samples.push(result.ms); // the first kill warms up
+        pid = result.served.pid;
+      }
+    });
+  }
+  return { samples, kills, notReplaced, hung };
+}
+
+function hungPerKill(r: Respawns): string {
+  const replaced = r.kills - r.notReplaced;
+  return replaced === 0 ? "n/a" : num(r.hung / replaced, 2);
 }
 
 async function respawnSection(plan: Plan, out: string[]): Promise<RespawnRow[]> {
@@ -231,32 +290,60 @@ async function respawnSection(plan: Plan, out: string[]): Promise<RespawnRow[]> 
   for (const launcher of [...RUNTIMES.map((runtime) => steward(runtime)), ...PEERS]) {
     log(`respawn: ${launcher.name}`);
     const failed: string[][] = [];
-    const pair = await attempt(launcher, failed, 8, async () => ({
+    const pair = await attempt(launcher, failed, 10, async () => ({
       baseline: await respawnSamples(bare(launcher.runtime, true), plan.respawnRounds),
-      samples: await respawnSamples(launcher, plan.respawnRounds),
+      measured: await respawnSamples(launcher, plan.respawnRounds),
     }));
-    rows.push(pair === null ? { launcher: launcher.name, samples: [], baseline: [], error: failed[0]![1]! } : { launcher: launcher.name, ...pair });
+    rows.push(pair === null ? { launcher: launcher.name, error: failed[0]![1]! } : { launcher: launcher.name, ...pair });
   }
+  const throng = rows.find((r) => r.launcher === "throng")?.measured;
   out.push(
     "## Respawn: SIGKILL -> a request served by the replacement",
     "",
-    `One worker (\`${HTTP}\`) on the port; kill it, probe 127.0.0.1 on fresh connections until a new pid answers. ` +
-      `Each launcher runs just after its runtime's bare parent (spawn on exit, nothing else) does the same. ` +
+    `One worker (\`${HTTP}\`) on the port; kill it, then probe 127.0.0.1 until a new pid answers: a GET on a fresh connection every ${PROBING.everyMs} ms ` +
+      `while earlier ones are still pending (at most ${PROBING.atOnce} at once), none with a timeout of its own; the first answer from a new pid ends the wait ` +
+      "and its arrival is the sample, so a connection the launcher holds without answering costs only that probe, not the measurement. " +
+      `Each launcher runs just after its runtime's bare parent (spawn on exit, nothing else) does the same, by the same method. ` +
       `${plan.respawnRounds} kills each after one warm-up, 300 ms apart; ms. p99 is nearest-rank (with few kills: the max). ` +
+      `Replaced: kills after which the launcher forked a new worker within ${NOT_REPLACED_MS / 1000} s (a kill that is not replaced ends its launch; the next kill is made in a fresh launch). ` +
+      `Hung per kill: probes started before the answered one and still neither answered nor closed ${PROBING.hungAfterMs} ms after that answer. ` +
+      "node cluster's round-robin primary (PM2's cluster mode is built on it) accepts each connection, passes it to a worker and closes its own copy only on that worker's reply " +
+      "(`lib/internal/cluster/round_robin_handle.js`), so a connection passed to a worker that has just died, before the primary has seen the death, is neither served nor closed: the client waits until its own timeout. " +
       "steward-only detail (kill -> ready message, 4 workers): [respawn.md](respawn.md).",
     "",
     table(
-      ["launcher", "bare p50", "p50 (min-max)", "p99", "overhead p50", "overhead p99", "ratio p50", "target <= 5 ms p99 overhead"],
+      ["launcher", "bare p50", "p50 (min-max)", "p99", "overhead p50", "overhead p99", "ratio p50", "replaced", "hung per kill", "target <= 5 ms p99 overhead"],
       rows.map((r) => {
-        if (r.error !== undefined) return [r.launcher, r.error, "", "", "", "", "", ""];
-        const b = spread(r.baseline);
-        const s = spread(r.samples);
-        const over99 = percentile(r.samples, 99) - percentile(r.baseline, 99);
-        const target = r.launcher.startsWith("steward") ? (over99 <= 5 ? "met" : `missed (${signed(over99)} ms)`) : "";
-        return [r.launcher, num(b.median), cell(s), num(percentile(r.samples, 99)), signed(s.median - b.median), signed(over99), num(s.median / b.median, 2), target];
+        if (r.error !== undefined || r.measured === undefined || r.baseline === undefined) return [r.launcher, r.error ?? "failed", "", "", "", "", "", "", "", ""];
+        const b = spread(r.baseline.samples);
+        const s = spread(r.measured.samples);
+        const over99 = percentile(r.measured.samples, 99) - percentile(r.baseline.samples, 99);
+        const target = !r.launcher.startsWith("steward") ? "" : s.n === 0 ? "n/a" : over99 <= 5 ? "met" : `missed (${signed(over99)} ms)`;
+        const replaced = (x: Respawns): string => `${x.kills - x.notReplaced}/${x.kills}`;
+        const baseNote = r.baseline.notReplaced > 0 || r.baseline.hung > 0 ? ` (bare: ${replaced(r.baseline)}, ${hungPerKill(r.baseline)})` : "";
+        return [
+          r.launcher,
+          num(b.median),
+          s.n === 0 ? "n/a" : cell(s),
+          num(percentile(r.measured.samples, 99)),
+          signed(s.median - b.median),
+          signed(over99),
+          num(s.median / b.median, 2),
+          replaced(r.measured) + baseNote,
+          hungPerKill(r.measured),
+          target,
+        ];
       }),
     ),
     "",
+    ...(throng === undefined || throng.notReplaced === 0 ? [] : [
+      `throng forked no replacement after ${throng.notReplaced} of its ${throng.kills} kills. throng 5.0.0 forks only on cluster's \`disconnect\` event (\`revive\` in \`lib/throng.js\`), ` +
+      "and Node 20 emits none for a worker that died while a connection handle the primary sent it was still unacknowledged: " +
+      "`ChildProcess.disconnect()` on the closed channel waits for the handle queue to drain, which a dead worker never acknowledges (`lib/internal/child_process.js`), " +
+      "so the worker is gone (`exit` was emitted) and throng never learns it. The probes right after a kill make that race likely; new connections under load make it too (the availability section). " +
+      "The same report against throng: hunterloftis/throng#51.",
+      "",
+    ]),
   );
   return rows;
 }
@@ -267,6 +354,21 @@ interface AvailRound {
   readonly quiet: Load;
   readonly fault: Load;
   readonly kills: number;
+  /** Killed workers with no successor forked 30 s after the window. */
+  readonly notReplaced: number;
+}
+
+/** Awaits `count` ready workers for up to `ms`; resolves to how many are missing because no successor was forked (0 once all are ready). */
+async function awaitReplaced(driver: Driver, count: number, ms: number): Promise<number> {
+  try {
+    await awaitWorkers(driver, { count, ms });
+    return 0;
+  } catch (error) {
+    // Fewer workers alive than wanted: the launcher forked no successor. Alive but not ready is another failure.
+    const live = liveWorkers(driver.lifecycle()).length;
+    if (live < count) return count - live;
+    throw error;
+  }
 }
 
 async function killLoad(driver: Driver, port: number, seconds: number): Promise<{ load: Load; kills: number }> {
@@ -286,28 +388,32 @@ async function killLoad(driver: Driver, port: number, seconds: number): Promise<
 
 async function availabilitySection(plan: Plan, out: string[]): Promise<void> {
   const rows: string[][] = [];
+  const notReplacedBy = new Map<string, number>();
   for (const launcher of [...RUNTIMES.map((runtime) => steward(runtime)), ...PEERS]) {
     log(`availability: ${launcher.name}`);
     const port = await freePort();
-    const rounds = await attempt(launcher, rows, 10, () => withLaunch(launcher, { workers: 4, script: HTTP, port, minUptimeMs: 500 }, async (driver) => {
+    const rounds = await attempt(launcher, rows, 11, () => withLaunch(launcher, { workers: 4, script: HTTP, port, minUptimeMs: 500 }, async (driver) => {
       await awaitWorkers(driver, { count: 4, ms: 30_000 });
       await awaitServed(port, { ms: 10_000 });
       const result: AvailRound[] = [];
       for (let round = 0; round < plan.availRounds; round++) {
         const quiet = await cannon(port, CONNECTIONS, plan.quietS).done;
         const { load: fault, kills } = await killLoad(driver, port, plan.faultS);
-        result.push({ quiet, fault, kills });
-        await awaitWorkers(driver, { count: 4, ms: 30_000 });
+        const notReplaced = await awaitReplaced(driver, 4, 30_000);
+        result.push({ quiet, fault, kills, notReplaced });
+        if (notReplaced > 0) break; // fewer workers from here on: a further round would not compare
       }
       return result;
     }));
     if (rounds === null) continue;
+    notReplacedBy.set(launcher.name, rounds.reduce((a, r) => a + r.notReplaced, 0));
     const perKill = spread(rounds.map((r) => r.fault.failed / r.kills));
     const ratio = spread(rounds.map((r) => (r.fault.ok / r.fault.seconds) / (r.quiet.ok / r.quiet.seconds)));
     const isSteward = launcher.name.startsWith("steward");
     rows.push([
       launcher.name,
       String(rounds.reduce((a, r) => a + r.kills, 0)),
+      String(rounds.reduce((a, r) => a + r.notReplaced, 0)),
       cell(spread(rounds.map((r) => r.quiet.failed)), 0),
       cell(perKill),
       cell(spread(rounds.map((r) => r.quiet.p99)), 0),
@@ -323,13 +429,19 @@ async function availabilitySection(plan: Plan, out: string[]): Promise<void> {
     "",
     `4 workers (\`${HTTP}\`), autocannon -c ${CONNECTIONS} keep-alive. Each of ${plan.availRounds} rounds: ${plan.quietS} s without kills, then ${plan.faultS} s ` +
       "with a random ready worker SIGKILLed every 2 s (first at 1 s). Failed = errors + timeouts + non-2xx. " +
-      "Cells: median (min-max) over rounds. A SIGKILL drops the requests in flight on the killed worker's keep-alive connections: that is the floor.",
+      "Cells: median (min-max) over rounds. A SIGKILL drops the requests in flight on the killed worker's keep-alive connections: that is the floor. " +
+      "Not replaced: killed workers for which the launcher had forked no successor 30 s after the window; no further round is run then (fewer workers would not compare).",
     "",
     table(
-      ["launcher", "kills", "failed without kills", "failed per kill", "p99 ms without", "p99 ms with kills", "req/s without", "req/s with kills", "throughput ratio", "target ratio >= 0.9"],
+      ["launcher", "kills", "not replaced", "failed without kills", "failed per kill", "p99 ms without", "p99 ms with kills", "req/s without", "req/s with kills", "throughput ratio", "target ratio >= 0.9"],
       rows,
     ),
     "",
+    ...((notReplacedBy.get("throng") ?? 0) === 0 ? [] : [
+      "throng's missing workers: it forks only on cluster's `disconnect`, which Node 20 does not emit for a worker killed while a connection the primary passed it was unacknowledged " +
+      "(see the respawn section); the connections clients open again after a kill reset theirs go through the primary too, so the race recurs under load.",
+      "",
+    ]),
   );
 }
 
@@ -695,7 +807,7 @@ async function main(): Promise<void> {
   let boot = NaN;
   if (only.has("respawn")) {
     const rows = await respawnSection(plan, out);
-    boot = spread(rows.find((r) => r.launcher === "steward node")?.baseline ?? []).median;
+    boot = spread(rows.find((r) => r.launcher === "steward node")?.baseline?.samples ?? []).median;
     write(null);
   }
   if (only.has("availability")) await availabilitySection(plan, out).then(() => write(null));
