@@ -115,7 +115,7 @@ export function initialState(config: Config): State {
  * ```
  */
 export function cloneState(state: State): State {
-  return {
+  const copy: State = {
     ...state,
     groups: new Map([...state.groups].map(([name, group]) => [name, {
       ...group,
@@ -124,11 +124,16 @@ export function cloneState(state: State): State {
       counts: { ...group.counts },
     }])),
     workers: new Map([...state.workers].map(([id, worker]) => [id, copyWorker(worker)])),
-    timers: new Map(state.timers),
+    timers: new Map(),
     restartTimes: [...state.restartTimes],
     rollout: state.rollout === null ? null : { ...state.rollout },
     outcome: state.outcome === null ? null : { ...state.outcome },
   };
+  // A worker timer's purpose points at its worker: at the copy's, in the copy.
+  for (const [id, purpose] of state.timers) {
+    copy.timers.set(id, purpose.kind === "backoff" ? purpose : { kind: purpose.kind, worker: purpose.worker, ref: copy.workers.get(purpose.worker)! });
+  }
+  return copy;
 }
 
 const NO_EFFECTS: readonly Effect[] = Object.freeze([]);
@@ -376,7 +381,7 @@ function onSpawned(ctx: Step, id: number, pid: number): void {
   }
   const config = groupOf(ctx, worker).config;
   if (config.ready === "none") markReady(ctx, worker);
-  else if (config.ready === "after") worker.afterTimer = arm(ctx, ctx.now + config.readyAfterMs, { kind: "after", worker: id });
+  else if (config.ready === "after") armFor(ctx, worker, "after", ctx.now + config.readyAfterMs);
 }
 
 function onSpawnFailed(ctx: Step, id: number, error: string): void {
@@ -453,8 +458,8 @@ function onTimer(ctx: Step, id: string): void {
 function movedLiveness(state: State, id: string, now: number): Effect | null {
   const purpose = state.timers.get(id);
   if (purpose === undefined || purpose.kind !== "live") return null;
-  const worker = state.workers.get(purpose.worker);
-  if (worker === undefined || worker.liveTimer !== id || worker.phase !== "ready") return null;
+  const worker = purpose.ref;
+  if (worker.liveTimer !== id || worker.phase !== "ready") return null;
   const timeout = state.groups.get(worker.group)!.config.heartbeatTimeoutMs;
   if (timeout === 0 || now - worker.lastBeatAt >= timeout) return null;
   return { type: "setTimer", id, at: worker.lastBeatAt + timeout };
@@ -496,7 +501,7 @@ function spawnWorker(ctx: Step, group: GroupState, slot: Slot, role: "holder" | 
     slot.successor = id;
     group.counts.extras += 1;
   }
-  worker.bootTimer = arm(ctx, now + config.readyTimeoutMs, { kind: "boot", worker: id });
+  armFor(ctx, worker, "boot", now + config.readyTimeoutMs);
   record(ctx, { type: "spawning", at: now, id, group: config.name, slot: slot.index, generation: group.generation });
   ctx.effects.push({
     type: "spawn",
@@ -526,10 +531,10 @@ function markReady(ctx: Step, worker: Worker): void {
   disarm(ctx, worker, "boot");
   disarm(ctx, worker, "after");
   if (config.heartbeatTimeoutMs > 0 && config.ready === "ipc") {
-    worker.liveTimer = arm(ctx, ctx.now + config.heartbeatTimeoutMs, { kind: "live", worker: worker.id });
+    armFor(ctx, worker, "live", ctx.now + config.heartbeatTimeoutMs);
   }
   const slot = group.slots[worker.slot]!;
-  if (slot.crashes > 0) worker.uptimeTimer = arm(ctx, ctx.now + config.minUptimeMs, { kind: "uptime", worker: worker.id });
+  if (slot.crashes > 0) armFor(ctx, worker, "uptime", ctx.now + config.minUptimeMs);
   record(ctx, { type: "ready", at: ctx.now, id: worker.id, group: worker.group, slot: worker.slot, generation: worker.generation, pid: worker.pid });
   if (worker.role !== "successor") return;
   // The rollout's handover: the successor takes the slot and the old holder
@@ -569,7 +574,7 @@ function stopWorker(ctx: Step, worker: Worker, reason: StopReason, kill: boolean
   worker.stopReason = reason;
   worker.killRequested = kill;
   for (const kind of ["boot", "after", "live", "uptime"] as const) disarm(ctx, worker, kind);
-  worker.killTimer = arm(ctx, ctx.now + group.config.killTimeoutMs, { kind: "kill", worker: worker.id });
+  armFor(ctx, worker, "kill", ctx.now + group.config.killTimeoutMs);
   record(ctx, { type: "stopping", at: ctx.now, id: worker.id, group: worker.group, slot: worker.slot, reason });
   if (worker.pid === null) worker.stopPending = true;
   else deliverStop(ctx, worker);
@@ -590,7 +595,7 @@ function forceKill(ctx: Step, worker: Worker, reason: "immediate" | null): void 
   worker.killRequested = true;
   disarm(ctx, worker, "kill");
   // At least 1 ms: with killTimeoutMs 0 a deadline re-armed at `now` would fire again at once, forever.
-  worker.killTimer = arm(ctx, ctx.now + Math.max(1, groupOf(ctx, worker).config.killTimeoutMs), { kind: "kill", worker: worker.id });
+  armFor(ctx, worker, "kill", ctx.now + Math.max(1, groupOf(ctx, worker).config.killTimeoutMs));
   if (worker.pid === null) worker.stopPending = true;
   else ctx.effects.push({ type: "signal", id: worker.id, signal: "SIGKILL" });
 }
@@ -891,6 +896,11 @@ function arm(ctx: Step, at: number, purpose: TimerPurpose): string {
   ctx.state.timers.set(id, purpose);
   ctx.effects.push({ type: "setTimer", id, at });
   return id;
+}
+
+/** Arm a worker's timer of one kind; its purpose keeps the worker itself, so the timer reaches it without a `workers` lookup. */
+function armFor(ctx: Step, worker: Worker, kind: WorkerTimerKind, at: number): void {
+  setTimerOf(worker, kind, arm(ctx, at, { kind, worker: worker.id, ref: worker }));
 }
 
 function disarm(ctx: Step, worker: Worker, kind: WorkerTimerKind): void {

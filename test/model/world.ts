@@ -328,6 +328,8 @@ export class World {
         if (slot?.backoffTimer !== id) assert.fail(`invariant 3: backoff timer ${id} of ${purpose.group}/${purpose.slot} is not its slot's (${slot?.backoffTimer}) ${where()}`);
       } else if (timerOf(state.workers.get(purpose.worker), purpose.kind) !== id) {
         assert.fail(`invariant 3: ${purpose.kind} timer ${id} is not worker ${purpose.worker}'s ${where()}`);
+      } else if (purpose.ref !== state.workers.get(purpose.worker)) {
+        assert.fail(`invariant 3: ${purpose.kind} timer ${id} of worker ${purpose.worker} refers to another worker object ${where()}`);
       }
     }
     for (const group of state.groups.values()) {
