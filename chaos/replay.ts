@@ -286,8 +286,8 @@ function checkState(state: State, violations: string[]): void {
     }
   }
   for (const worker of state.workers.values()) {
-    if (worker.phase === "starting" && worker.timers.boot === null) violations.push(`invariant 3: starting worker ${worker.id} has no ready deadline`);
-    if (worker.phase === "stopping" && worker.timers.kill === null) violations.push(`invariant 3: stopping worker ${worker.id} has no kill deadline`);
+    if (worker.phase === "starting" && worker.bootTimer === null) violations.push(`invariant 3: starting worker ${worker.id} has no ready deadline`);
+    if (worker.phase === "stopping" && worker.killTimer === null) violations.push(`invariant 3: stopping worker ${worker.id} has no kill deadline`);
   }
 }
 

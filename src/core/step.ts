@@ -42,6 +42,7 @@ import type {
   SupervisorRecord,
   TimerPurpose,
   Worker,
+  WorkerTimerKind,
 } from "./types.ts";
 
 /** The driver fed the core an event it cannot take in this phase. */
@@ -114,7 +115,7 @@ export function initialState(config: Config): State {
  * ```
  */
 export function cloneState(state: State): State {
-  return {
+  const copy: State = {
     ...state,
     groups: new Map([...state.groups].map(([name, group]) => [name, {
       ...group,
@@ -123,11 +124,16 @@ export function cloneState(state: State): State {
       counts: { ...group.counts },
     }])),
     workers: new Map([...state.workers].map(([id, worker]) => [id, copyWorker(worker)])),
-    timers: new Map(state.timers),
+    timers: new Map(),
     restartTimes: [...state.restartTimes],
     rollout: state.rollout === null ? null : { ...state.rollout },
     outcome: state.outcome === null ? null : { ...state.outcome },
   };
+  // A worker timer's purpose points at its worker: at the copy's, in the copy.
+  for (const [id, purpose] of state.timers) {
+    copy.timers.set(id, purpose.kind === "backoff" ? purpose : { kind: purpose.kind, worker: purpose.worker, ref: copy.workers.get(purpose.worker)! });
+  }
+  return copy;
 }
 
 const NO_EFFECTS: readonly Effect[] = Object.freeze([]);
@@ -375,7 +381,7 @@ function onSpawned(ctx: Step, id: number, pid: number): void {
   }
   const config = groupOf(ctx, worker).config;
   if (config.ready === "none") markReady(ctx, worker);
-  else if (config.ready === "after") worker.timers.after = arm(ctx, ctx.now + config.readyAfterMs, { kind: "after", worker: id });
+  else if (config.ready === "after") armFor(ctx, worker, "after", ctx.now + config.readyAfterMs);
 }
 
 function onSpawnFailed(ctx: Step, id: number, error: string): void {
@@ -417,8 +423,8 @@ function onTimer(ctx: Step, id: string): void {
     return finishRolloutIfDone(ctx);
   }
   const worker = state.workers.get(purpose.worker);
-  if (worker === undefined || worker.timers[purpose.kind] !== id) return;
-  worker.timers[purpose.kind] = null;
+  if (worker === undefined || timerOf(worker, purpose.kind) !== id) return;
+  setTimerOf(worker, purpose.kind, null);
   const config = groupOf(ctx, worker).config;
   switch (purpose.kind) {
     case "boot":
@@ -452,8 +458,8 @@ function onTimer(ctx: Step, id: string): void {
 function movedLiveness(state: State, id: string, now: number): Effect | null {
   const purpose = state.timers.get(id);
   if (purpose === undefined || purpose.kind !== "live") return null;
-  const worker = state.workers.get(purpose.worker);
-  if (worker === undefined || worker.timers.live !== id || worker.phase !== "ready") return null;
+  const worker = purpose.ref;
+  if (worker.liveTimer !== id || worker.phase !== "ready") return null;
   const timeout = state.groups.get(worker.group)!.config.heartbeatTimeoutMs;
   if (timeout === 0 || now - worker.lastBeatAt >= timeout) return null;
   return { type: "setTimer", id, at: worker.lastBeatAt + timeout };
@@ -479,7 +485,11 @@ function spawnWorker(ctx: Step, group: GroupState, slot: Slot, role: "holder" | 
     stopReason: null,
     stopPending: false,
     killRequested: false,
-    timers: { boot: null, after: null, live: null, uptime: null, kill: null },
+    bootTimer: null,
+    afterTimer: null,
+    liveTimer: null,
+    uptimeTimer: null,
+    killTimer: null,
   });
   state.workers.set(id, worker);
   group.counts.starting += 1;
@@ -491,7 +501,7 @@ function spawnWorker(ctx: Step, group: GroupState, slot: Slot, role: "holder" | 
     slot.successor = id;
     group.counts.extras += 1;
   }
-  worker.timers.boot = arm(ctx, now + config.readyTimeoutMs, { kind: "boot", worker: id });
+  armFor(ctx, worker, "boot", now + config.readyTimeoutMs);
   record(ctx, { type: "spawning", at: now, id, group: config.name, slot: slot.index, generation: group.generation });
   ctx.effects.push({
     type: "spawn",
@@ -521,10 +531,10 @@ function markReady(ctx: Step, worker: Worker): void {
   disarm(ctx, worker, "boot");
   disarm(ctx, worker, "after");
   if (config.heartbeatTimeoutMs > 0 && config.ready === "ipc") {
-    worker.timers.live = arm(ctx, ctx.now + config.heartbeatTimeoutMs, { kind: "live", worker: worker.id });
+    armFor(ctx, worker, "live", ctx.now + config.heartbeatTimeoutMs);
   }
   const slot = group.slots[worker.slot]!;
-  if (slot.crashes > 0) worker.timers.uptime = arm(ctx, ctx.now + config.minUptimeMs, { kind: "uptime", worker: worker.id });
+  if (slot.crashes > 0) armFor(ctx, worker, "uptime", ctx.now + config.minUptimeMs);
   record(ctx, { type: "ready", at: ctx.now, id: worker.id, group: worker.group, slot: worker.slot, generation: worker.generation, pid: worker.pid });
   if (worker.role !== "successor") return;
   // The rollout's handover: the successor takes the slot and the old holder
@@ -564,7 +574,7 @@ function stopWorker(ctx: Step, worker: Worker, reason: StopReason, kill: boolean
   worker.stopReason = reason;
   worker.killRequested = kill;
   for (const kind of ["boot", "after", "live", "uptime"] as const) disarm(ctx, worker, kind);
-  worker.timers.kill = arm(ctx, ctx.now + group.config.killTimeoutMs, { kind: "kill", worker: worker.id });
+  armFor(ctx, worker, "kill", ctx.now + group.config.killTimeoutMs);
   record(ctx, { type: "stopping", at: ctx.now, id: worker.id, group: worker.group, slot: worker.slot, reason });
   if (worker.pid === null) worker.stopPending = true;
   else deliverStop(ctx, worker);
@@ -585,7 +595,7 @@ function forceKill(ctx: Step, worker: Worker, reason: "immediate" | null): void 
   worker.killRequested = true;
   disarm(ctx, worker, "kill");
   // At least 1 ms: with killTimeoutMs 0 a deadline re-armed at `now` would fire again at once, forever.
-  worker.timers.kill = arm(ctx, ctx.now + Math.max(1, groupOf(ctx, worker).config.killTimeoutMs), { kind: "kill", worker: worker.id });
+  armFor(ctx, worker, "kill", ctx.now + Math.max(1, groupOf(ctx, worker).config.killTimeoutMs));
   if (worker.pid === null) worker.stopPending = true;
   else ctx.effects.push({ type: "signal", id: worker.id, signal: "SIGKILL" });
 }
@@ -821,13 +831,13 @@ function dropRetiredSlots(group: GroupState): void {
  * a liveness check reads come first, next to the hidden-class pointer: with
  * 10,000 workers the worker an event names is usually not in the CPU cache,
  * and those fields then cost one or two cache-line fetches rather than up
- * to three (the object is 136 bytes).
+ * to three (the object is 168 bytes, its timer ids included).
  */
 function newWorker(fields: Worker): Worker {
   return {
     lastBeatAt: fields.lastBeatAt,
     phase: fields.phase,
-    timers: fields.timers,
+    liveTimer: fields.liveTimer,
     group: fields.group,
     id: fields.id,
     slot: fields.slot,
@@ -839,12 +849,15 @@ function newWorker(fields: Worker): Worker {
     stopReason: fields.stopReason,
     stopPending: fields.stopPending,
     killRequested: fields.killRequested,
+    bootTimer: fields.bootTimer,
+    afterTimer: fields.afterTimer,
+    uptimeTimer: fields.uptimeTimer,
+    killTimer: fields.killTimer,
   };
 }
 
 function copyWorker(worker: Worker): Worker {
-  const { boot, after, live, uptime, kill } = worker.timers;
-  return newWorker({ ...worker, timers: { boot, after, live, uptime, kill } });
+  return newWorker(worker);
 }
 
 function newGroup(config: GroupConfig, generation: number): GroupState {
@@ -885,11 +898,52 @@ function arm(ctx: Step, at: number, purpose: TimerPurpose): string {
   return id;
 }
 
-function disarm(ctx: Step, worker: Worker, kind: keyof Worker["timers"]): void {
-  const id = worker.timers[kind];
+/** Arm a worker's timer of one kind; its purpose keeps the worker itself, so the timer reaches it without a `workers` lookup. */
+function armFor(ctx: Step, worker: Worker, kind: WorkerTimerKind, at: number): void {
+  setTimerOf(worker, kind, arm(ctx, at, { kind, worker: worker.id, ref: worker }));
+}
+
+function disarm(ctx: Step, worker: Worker, kind: WorkerTimerKind): void {
+  const id = timerOf(worker, kind);
   if (id === null) return;
-  worker.timers[kind] = null;
+  setTimerOf(worker, kind, null);
   cancel(ctx, id);
+}
+
+/** The id of a worker's timer of one kind (a switch, not a computed key: each case is a fixed field). */
+function timerOf(worker: Worker, kind: WorkerTimerKind): string | null {
+  switch (kind) {
+    case "boot":
+      return worker.bootTimer;
+    case "after":
+      return worker.afterTimer;
+    case "live":
+      return worker.liveTimer;
+    case "uptime":
+      return worker.uptimeTimer;
+    case "kill":
+      return worker.killTimer;
+  }
+}
+
+function setTimerOf(worker: Worker, kind: WorkerTimerKind, id: string | null): void {
+  switch (kind) {
+    case "boot":
+      worker.bootTimer = id;
+      return;
+    case "after":
+      worker.afterTimer = id;
+      return;
+    case "live":
+      worker.liveTimer = id;
+      return;
+    case "uptime":
+      worker.uptimeTimer = id;
+      return;
+    case "kill":
+      worker.killTimer = id;
+      return;
+  }
 }
 
 function cancel(ctx: Step, id: string): void {

@@ -150,17 +150,21 @@ export interface Worker {
   stopPending: boolean;
   /** SIGKILL rather than a graceful stop (boot timeout, hang, immediate stop). */
   killRequested: boolean;
-  timers: WorkerTimers;
+  /**
+   * Ids of the timers the worker holds, null when not armed; one field per
+   * `WorkerTimerKind`, named `${kind}Timer`. They sit in the worker itself
+   * rather than in a record of their own, so a liveness check reaches the
+   * live timer without another dependent memory load.
+   */
+  bootTimer: string | null;
+  afterTimer: string | null;
+  liveTimer: string | null;
+  uptimeTimer: string | null;
+  killTimer: string | null;
 }
 
-/** Timer ids a worker holds; null when not armed. */
-export interface WorkerTimers {
-  boot: string | null;
-  after: string | null;
-  live: string | null;
-  uptime: string | null;
-  kill: string | null;
-}
+/** The timers a worker can hold. */
+export type WorkerTimerKind = "boot" | "after" | "live" | "uptime" | "kill";
 
 /** A position `0..count-1` of a group that the supervisor keeps filled. */
 export interface Slot {
@@ -201,7 +205,16 @@ export interface GroupState {
 
 /** A timer's purpose, looked up when it fires. */
 export type TimerPurpose =
-  | { readonly kind: "boot" | "after" | "live" | "uptime" | "kill"; readonly worker: number }
+  | {
+    readonly kind: WorkerTimerKind;
+    readonly worker: number;
+    /**
+     * The worker itself, `workers.get(worker)` for as long as the timer is
+     * armed (a worker's timers are cancelled when it leaves): the liveness
+     * check, a third of all events, reaches it without a `workers` lookup.
+     */
+    readonly ref: Worker;
+  }
   | { readonly kind: "backoff"; readonly group: string; readonly slot: number };
 
 /** The whole supervisor. `step` takes ownership: it may update and return the same object. */

@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { Simulation } from "../../adapters/memory.ts";
 import type { ScriptFor } from "../../adapters/memory.ts";
 import { validateConfig } from "../../src/core/config.ts";
-import { initialState, ProtocolError, step } from "../../src/core/step.ts";
+import { cloneState, initialState, ProtocolError, step } from "../../src/core/step.ts";
 import type { Config, Effect, Event, GroupState, State, SupervisorRecord } from "../../src/core/types.ts";
 
 // ---------------------------------------------------------------- helpers
@@ -536,6 +536,31 @@ test("step() takes a heartbeat without allocating effects", () => {
   assert.deepEqual(first.effects, []);
   assert.equal(first.effects, second.effects);
   assert.equal(second.state.workers.get(1)!.lastBeatAt, 20);
+});
+
+test("cloneState() gives the copy's timers its own workers, so stepping the copy leaves the original alone", () => {
+  // Liveness timers read their worker through the purpose's reference.
+  const sim = running({ groups: [web({ count: 2, heartbeatTimeoutMs: 300 })] });
+  const original = sim.state;
+  const copy = cloneState(original);
+  assert.equal(copy.timers.size, original.timers.size);
+  for (const [id, purpose] of copy.timers) {
+    if (purpose.kind === "backoff") continue;
+    assert.equal(purpose.ref, copy.workers.get(purpose.worker), `timer ${id}`);
+    assert.notEqual(purpose.ref, original.workers.get(purpose.worker), `timer ${id}`);
+  }
+  const live = [...copy.timers].find(([, purpose]) => purpose.kind === "live")!;
+  const worker = live[1].kind === "backoff" ? assert.fail("a live timer") : live[1].worker;
+  const beatBefore = original.workers.get(worker)!.lastBeatAt;
+  // A heartbeat at 350 and the check at 400 move the copy's deadline; a hang in the copy kills its worker only.
+  const moved = step(step(copy, { type: "heartbeat", id: worker }, 350).state, { type: "timer", id: live[0] }, 400);
+  assert.deepEqual(moved.effects, [{ type: "setTimer", id: live[0], at: 650 }]);
+  assert.equal(original.workers.get(worker)!.lastBeatAt, beatBefore);
+  const hung = step(moved.state, { type: "timer", id: live[0] }, 650);
+  assert.deepEqual(emitted(hung.effects)[0], { type: "killing", at: 650, id: worker, group: "web", slot: copy.workers.get(worker)!.slot, reason: "hang" });
+  assert.equal(copy.workers.get(worker)!.phase, "stopping");
+  assert.equal(original.workers.get(worker)!.phase, "ready");
+  assert.equal(original.timers.get(live[0])?.kind, "live");
 });
 
 // ------------------------------------------------------------ restart types

@@ -14,7 +14,7 @@
 
 import assert from "node:assert/strict";
 import { backoffFloorMs } from "../../src/core/backoff.ts";
-import type { Config, Effect, GroupConfig, State, StopReason, SupervisorRecord } from "../../src/core/types.ts";
+import type { Config, Effect, GroupConfig, State, StopReason, SupervisorRecord, Worker, WorkerTimerKind } from "../../src/core/types.ts";
 import { Simulation, type StepObservation } from "../../adapters/memory.ts";
 import { accepting, initialModel, type Model, readyFloor } from "./model.ts";
 
@@ -55,6 +55,11 @@ interface ShadowWorker {
 }
 
 const TIMER_KINDS = ["boot", "after", "live", "uptime", "kill"] as const;
+
+/** A worker's timer of one kind (its `${kind}Timer` field); undefined without a worker. */
+function timerOf(worker: Worker | undefined, kind: WorkerTimerKind): string | null | undefined {
+  return worker?.[`${kind}Timer` as const];
+}
 
 /** More steps than this at one virtual time is a loop, not a busy moment. */
 const MAX_STEPS_AT_ONE_TIME = 5000;
@@ -321,8 +326,10 @@ export class World {
       if (purpose.kind === "backoff") {
         const slot = state.groups.get(purpose.group)?.slots[purpose.slot];
         if (slot?.backoffTimer !== id) assert.fail(`invariant 3: backoff timer ${id} of ${purpose.group}/${purpose.slot} is not its slot's (${slot?.backoffTimer}) ${where()}`);
-      } else if (state.workers.get(purpose.worker)?.timers[purpose.kind] !== id) {
+      } else if (timerOf(state.workers.get(purpose.worker), purpose.kind) !== id) {
         assert.fail(`invariant 3: ${purpose.kind} timer ${id} is not worker ${purpose.worker}'s ${where()}`);
+      } else if (purpose.ref !== state.workers.get(purpose.worker)) {
+        assert.fail(`invariant 3: ${purpose.kind} timer ${id} of worker ${purpose.worker} refers to another worker object ${where()}`);
       }
     }
     for (const group of state.groups.values()) {
@@ -335,9 +342,8 @@ export class World {
       }
     }
     for (const worker of state.workers.values()) {
-      const timers = worker.timers;
       for (const kind of TIMER_KINDS) {
-        const id = timers[kind];
+        const id = worker[`${kind}Timer` as const];
         if (id === null) continue;
         const purpose = state.timers.get(id);
         if (purpose === undefined || purpose.kind !== kind || !("worker" in purpose) || purpose.worker !== worker.id) {
@@ -346,13 +352,13 @@ export class World {
       }
       const config = state.groups.get(worker.group)!.config;
       if (worker.phase === "starting") {
-        if (timers.boot === null) assert.fail(`invariant 3: starting worker ${worker.id} has no boot deadline ${where()}`);
-        const at = this.armed.get(timers.boot);
+        if (worker.bootTimer === null) assert.fail(`invariant 3: starting worker ${worker.id} has no boot deadline ${where()}`);
+        const at = this.armed.get(worker.bootTimer);
         if (at !== worker.startedAt + config.readyTimeoutMs) assert.fail(`invariant 3: worker ${worker.id}'s boot deadline t=${at} is not readyTimeoutMs after its start ${where()}`);
-        if (config.ready === "after" && worker.pid !== null && timers.after === null) assert.fail(`invariant 3: started worker ${worker.id} (ready: after) has no after timer ${where()}`);
+        if (config.ready === "after" && worker.pid !== null && worker.afterTimer === null) assert.fail(`invariant 3: started worker ${worker.id} (ready: after) has no after timer ${where()}`);
       } else if (worker.phase === "stopping") {
-        if (timers.kill === null) assert.fail(`invariant 3: stopping worker ${worker.id} has no kill deadline ${where()}`);
-      } else if (worker.phase === "ready" && config.ready === "ipc" && config.heartbeatTimeoutMs > 0 && timers.live === null) {
+        if (worker.killTimer === null) assert.fail(`invariant 3: stopping worker ${worker.id} has no kill deadline ${where()}`);
+      } else if (worker.phase === "ready" && config.ready === "ipc" && config.heartbeatTimeoutMs > 0 && worker.liveTimer === null) {
         assert.fail(`invariant 3: ready worker ${worker.id} has no heartbeat deadline ${where()}`);
       }
     }
