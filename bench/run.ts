@@ -31,7 +31,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
 import type { Driver } from "../chaos/driver.ts";
-import { MasterProcess } from "../chaos/drivers/_child.ts";
+import { jsonLine, MasterProcess } from "../chaos/drivers/_child.ts";
 import { liveWorkers } from "../chaos/drivers/_facts.ts";
 import { built, descendants, pause, ROOT, type Runtime, stewardCli, stillAlive } from "../chaos/_proc.ts";
 import { freePort } from "../test/_harness.ts";
@@ -530,7 +530,8 @@ async function bootCpuMs(runtime: Runtime): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < 3; i++) {
     const port = await freePort();
-    const child = spawn(workerArgv(runtime, HTTP)[0]!, workerArgv(runtime, HTTP).slice(1), { stdio: "ignore", env: { ...process.env, PORT: String(port) } });
+    const [bin, ...args] = workerArgv(runtime, HTTP);
+    const child = spawn(bin!, args, { stdio: "ignore", env: { ...process.env, PORT: String(port) } });
     track(child.pid);
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     try {
@@ -663,19 +664,15 @@ async function watchCpu(cpu: SupervisorCpu, seconds: number, done: () => boolean
     if (!done()) cpu.sample();
   }
   const machine1 = machineTicks();
-  return { supervisor: (cpu.used() / seconds) * 100, machine: ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 100 };
+  return { supervisor: (cpu.used() / seconds) * 100, machine: busyShare(machine0, machine1) * 100 };
 }
 
 async function crashSteward(runtime: Runtime, seconds: number): Promise<CrashRow> {
   const spawned: number[] = [];
   const started = performance.now();
   const master = new MasterProcess([...stewardCli(runtime, "package"), "run", "-w", "4", "--log-format", "json", "--", ...workerArgv(runtime, "bench/workloads/crash.ts")], {}, (line) => {
-    try {
-      const record = JSON.parse(line) as { type?: string; pid?: number };
-      if (record.type === "spawned" && typeof record.pid === "number") spawned.push(record.pid);
-    } catch {
-      // not a record
-    }
+    const record = jsonLine(line);
+    if (record?.type === "spawned" && typeof record.pid === "number") spawned.push(record.pid);
   });
   track(master.pid);
   let exitedAfter = NaN;

@@ -13,6 +13,26 @@ import process from "node:process";
 import type { Driver, Lifecycle } from "../driver.ts";
 import { killQuietly, pause } from "../_proc.ts";
 
+/**
+ * One output line of a master as a JSON object, or null when it is not one
+ * (a plain log line, a partial line, an array or a primitive).
+ *
+ * @example
+ * ```ts
+ * import { jsonLine } from "./_child.ts";
+ * console.log(jsonLine('{"type":"ready"}')?.type); // "ready"
+ * console.log(jsonLine("hello")); // null
+ * ```
+ */
+export function jsonLine(line: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A running master process. */
 export class MasterProcess {
   readonly child: ChildProcess;

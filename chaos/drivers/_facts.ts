@@ -9,7 +9,7 @@
  */
 
 import type { Driver, LaunchOptions, Lifecycle, Pids } from "../driver.ts";
-import { MasterProcess, masterControls } from "./_child.ts";
+import { jsonLine, MasterProcess, masterControls } from "./_child.ts";
 
 /** What a facts driver runs. */
 export interface FactsDriverOptions {
@@ -41,13 +41,8 @@ export function factsDriver(options: FactsDriverOptions): Driver {
   let epoch = 0;
   const lifecycle: Lifecycle[] = [];
   const onLine = (line: string): void => {
-    let fact: Record<string, unknown>;
-    try {
-      fact = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    if (typeof fact.t !== "number") return;
+    const fact = jsonLine(line);
+    if (fact === null || typeof fact.t !== "number") return;
     const at = fact.t - epoch;
     const slot = fact.slot as number;
     const pid = fact.pid as number;

@@ -19,7 +19,7 @@ import { sendRequest } from "../../src/cli/ctl.ts";
 import type { Config, SupervisorRecord } from "../../src/core/types.ts";
 import { type Driver, type LaunchOptions, type Lifecycle, type Pids, RestartTracker } from "../driver.ts";
 import { killQuietly, type Runtime, type StewardCli, stewardCli } from "../_proc.ts";
-import { MasterProcess } from "./_child.ts";
+import { jsonLine, MasterProcess } from "./_child.ts";
 
 /** Options of the steward driver. */
 export interface StewardDriverOptions {
@@ -61,12 +61,8 @@ export function stewardDriver(options: StewardDriverOptions = {}): Driver {
   const pending: Promise<unknown>[] = [];
 
   const onLine = (line: string): void => {
-    let entry: Record<string, unknown>;
-    try {
-      entry = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
+    const entry = jsonLine(line);
+    if (entry === null) return;
     if (entry.type === "listening") listening = true;
     if (typeof entry.at !== "number" || entry.type === "output") return;
     const { time, ...record } = entry as Record<string, unknown> & { time: string };
