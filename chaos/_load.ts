@@ -2,8 +2,10 @@
  * The bounded HTTP load of the HTTP workload: autocannon at a fixed rate
  * on 127.0.0.1, counted per 100 ms. Runs as its own Node process (the
  * harness may run on Deno or Bun) and prints one JSON line per bucket:
- * `{ "at": <Date.now() of the bucket>, "ok": n, "errors": n }`, where an
- * error is a failed request or a non-2xx answer.
+ * `{ "at": <Date.now() of the bucket>, "ok": n, "errors": n, "errorAt": [ms, ...] }`,
+ * where an error is a failed request or a non-2xx answer and `errorAt`
+ * holds the `Date.now()` of each, so a checker can tell which fault it
+ * followed.
  *
  * Usage: `node .build/chaos/_load.js <url> <durationSeconds> <requestsPerSecond>`
  *
@@ -28,12 +30,16 @@ if (url === undefined || !url.startsWith("http://127.0.0.1:") || !(Number(second
 }
 
 const BUCKET_MS = 100;
-const buckets = new Map<number, { ok: number; errors: number }>();
+const buckets = new Map<number, { ok: number; errors: number; errorAt: number[] }>();
 const count = (ok: boolean): void => {
-  const at = Math.floor(Date.now() / BUCKET_MS) * BUCKET_MS;
-  const bucket = buckets.get(at) ?? { ok: 0, errors: 0 };
+  const now = Date.now();
+  const at = Math.floor(now / BUCKET_MS) * BUCKET_MS;
+  const bucket = buckets.get(at) ?? { ok: 0, errors: 0, errorAt: [] };
   if (ok) bucket.ok += 1;
-  else bucket.errors += 1;
+  else {
+    bucket.errors += 1;
+    bucket.errorAt.push(now);
+  }
   buckets.set(at, bucket);
 };
 const flush = (all: boolean): void => {

@@ -41,6 +41,8 @@ export interface LoadBucket {
   readonly at: number;
   readonly ok: number;
   readonly errors: number;
+  /** When each error happened (ms since the epoch). */
+  readonly errorAt: readonly number[];
 }
 
 /** The policy the launcher was asked to follow, which the checkers hold it to. */
@@ -379,7 +381,8 @@ function checkGracefulReload(observed: Observed): Verdict {
     for (const bucket of observed.load) {
       if (bucket.at + 100 <= fault.at || bucket.at >= until) continue;
       ok += bucket.ok;
-      errors += bucket.errors;
+      // By each error's own time: the bucket holding `until` may also hold the next fault's failures (a kill resets its worker's connections at once).
+      errors += bucket.errorAt.filter((at) => at >= fault.at && at < until).length;
     }
     const line = `reload at ${fmt(fault.at)}..${fmt(until)}: ${ok} requests answered, ${errors} failed`;
     evidence.push(line);

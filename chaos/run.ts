@@ -303,7 +303,7 @@ function startLoad(port: number, durationMs: number, rate: number, epoch: number
   const child = new MasterProcess(["node", built("chaos/_load.ts"), `http://127.0.0.1:${port}/`, String(Math.ceil(durationMs / 1000)), String(rate)], {}, (line) => {
     try {
       const bucket = JSON.parse(line) as LoadBucket;
-      buckets.push({ at: bucket.at - epoch, ok: bucket.ok, errors: bucket.errors });
+      buckets.push({ at: bucket.at - epoch, ok: bucket.ok, errors: bucket.errors, errorAt: bucket.errorAt.map((at) => at - epoch) });
     } catch {
       // not a bucket
     }
