@@ -167,6 +167,8 @@ function childEnv() {
 
 /** The process group of the command now running, so a signal to us reaches all of it. */
 let current = null;
+/** Set by SIGINT, SIGTERM or SIGHUP: no further command starts. */
+let interrupted = false;
 
 function killGroup(child, signal) {
   try {
@@ -191,6 +193,7 @@ function groupAlive(child) {
 
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => {
+    interrupted = true;
     if (current) {
       killGroup(current, "SIGTERM");
       const child = current;
@@ -212,6 +215,10 @@ function run(label, command, args, { limitMs, quiet = false } = {}) {
     let output = "";
     let timedOut = false;
     let spawnError = null;
+    if (interrupted) {
+      resolvePromise({ code: null, signal: null, output: "", timedOut: false, spawnError: new Error("interrupted"), leftovers: false, ms: 0 });
+      return;
+    }
     if (!quiet) console.log(`\n$ ${[command, ...args].map(shown).join(" ")}`);
     const child = spawn(command, args, {
       cwd: ROOT,

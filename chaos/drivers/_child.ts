@@ -33,6 +33,23 @@ export function jsonLine(line: string): Record<string, unknown> | null {
   }
 }
 
+/** Masters not yet exited: if the harness itself is interrupted, their process groups are killed on the way out. */
+const running = new Set<MasterProcess>();
+let guarded = false;
+
+/** A SIGINT, SIGTERM or SIGHUP of the harness (Ctrl-C, the test runner's time limit) kills the running masters' groups, then ends the harness as that signal would. */
+function guardInterrupts(): void {
+  if (guarded) return;
+  guarded = true;
+  const codes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+  for (const signal of ["SIGHUP", "SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      for (const master of running) if (master.pid !== undefined) killQuietly(-master.pid);
+      process.exit(codes[signal]);
+    });
+  }
+}
+
 /** A running master process. */
 export class MasterProcess {
   readonly child: ChildProcess;
@@ -61,14 +78,18 @@ export class MasterProcess {
       this.#errPartial = parts.pop()!;
       this.stderr.push(...parts.slice(0, Math.max(0, 200 - this.stderr.length)));
     });
+    guardInterrupts();
+    running.add(this);
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => {
         this.exit = { code, signal };
+        running.delete(this);
         resolve();
       });
       this.child.once("error", (error) => {
         this.stderr.push(String(error));
         this.exit = { code: null, signal: null };
+        running.delete(this);
         resolve();
       });
     });

@@ -96,7 +96,8 @@ function stop(): void {
 for (let slot = 0; slot < count; slot++) holders.set(slot, fork(slot));
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
-createInterface({ input: process.stdin }).on("line", (line) => {
+const commands = createInterface({ input: process.stdin });
+commands.on("line", (line) => {
   let command: { cmd?: string; count?: number };
   try {
     command = JSON.parse(line);
@@ -107,3 +108,5 @@ createInterface({ input: process.stdin }).on("line", (line) => {
   else if (command.cmd === "scale" && Number.isInteger(command.count) && command.count! > 0) scale(command.count!);
   else if (command.cmd === "stop") stop();
 });
+// stdin ends when the harness is gone (even SIGKILLed): stop rather than outlive it.
+commands.on("close", stop);

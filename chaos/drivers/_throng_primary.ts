@@ -37,6 +37,9 @@ await throng({
   grace: options.graceMs,
   master: () => {
     cluster.setupPrimary({ silent: true });
+    // stdin ends when the harness is gone (even SIGKILLed): throng's own SIGTERM shutdown, rather than outliving it.
+    process.stdin.on("end", () => process.kill(process.pid, "SIGTERM"));
+    process.stdin.resume();
     cluster.on("fork", (worker) => {
       worker.process.stdout?.resume();
       worker.process.stderr?.resume();
