@@ -72,7 +72,11 @@ interface Workload {
 interface Row {
   readonly label: string;
   readonly events: number;
+  /** Median of the timed rounds. */
   readonly seconds: number;
+  /** Fastest and slowest timed round. */
+  readonly minSeconds: number;
+  readonly maxSeconds: number;
 }
 
 // -------------------------------------------------------------- workload
@@ -154,7 +158,7 @@ function measure(layout: Layout, workload: Workload): Row {
     return result.seconds;
   });
   const label = layout.groups === 1 ? `${layout.workers}` : `${layout.workers} (${layout.groups} groups)`;
-  return { label, events: EVENTS, seconds: median(seconds) };
+  return { label, events: EVENTS, seconds: median(seconds), minSeconds: Math.min(...seconds), maxSeconds: Math.max(...seconds) };
 }
 
 /** How a round's events divide by type, for the table's footnote. */
@@ -167,11 +171,12 @@ function mixOf(events: readonly Timed[]): string {
 
 function table(rows: readonly Row[]): string {
   const base = rows[0]!.seconds / rows[0]!.events;
-  const lines = ["| workers | events | seconds | events/s | ns/event | ratio vs 10 workers |", "| ---: | ---: | ---: | ---: | ---: | ---: |"];
+  const lines = ["| workers | events | seconds | events/s | ns/event | ns/event of the rounds (min-max) | ratio vs 10 workers |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"];
+  const ns = (seconds: number, row: Row): string => ((seconds / row.events) * 1e9).toFixed(1);
   for (const row of rows) {
     const perEvent = row.seconds / row.events;
     const rate = Math.round(row.events / row.seconds).toLocaleString("en-US");
-    lines.push(`| ${row.label} | ${row.events.toLocaleString("en-US")} | ${row.seconds.toFixed(4)} | ${rate} | ${(perEvent * 1e9).toFixed(1)} | ${(perEvent / base).toFixed(2)} |`);
+    lines.push(`| ${row.label} | ${row.events.toLocaleString("en-US")} | ${row.seconds.toFixed(4)} | ${rate} | ${ns(row.seconds, row)} | ${ns(row.minSeconds, row)}-${ns(row.maxSeconds, row)} | ${(perEvent / base).toFixed(2)} |`);
   }
   return lines.join("\n");
 }
