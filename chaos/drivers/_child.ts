@@ -37,16 +37,24 @@ export function jsonLine(line: string): Record<string, unknown> | null {
 const running = new Set<MasterProcess>();
 let guarded = false;
 
-/** A SIGINT, SIGTERM or SIGHUP of the harness (Ctrl-C, the test runner's time limit) kills the running masters' groups, then ends the harness as that signal would. */
+/**
+ * A SIGINT, SIGTERM or SIGHUP of the harness (Ctrl-C, the test runner's
+ * time limit) kills the running masters' groups. Where nothing else listens
+ * for that signal (a test), it then ends the harness as the signal would;
+ * an entry point with its own cleanup (bench/run.ts, chaos/cli.ts) exits
+ * when that is done.
+ */
 function guardInterrupts(): void {
   if (guarded) return;
   guarded = true;
   const codes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
   for (const signal of ["SIGHUP", "SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => {
+    const onSignal = (): void => {
       for (const master of running) if (master.pid !== undefined) killQuietly(-master.pid);
-      process.exit(codes[signal]);
-    });
+      if (process.listeners(signal).every((listener) => listener === onSignal)) process.exit(codes[signal]);
+    };
+    // First in line, so another listener registered with `once` is still there to be seen.
+    process.prependListener(signal, onSignal);
   }
 }
 
