@@ -23,6 +23,7 @@
 
 import { backoffDelayMs } from "./backoff.ts";
 import { MAX_WORKERS, validateConfig } from "./config.ts";
+import { TimerMap, WorkerMap } from "./indexed_map.ts";
 import { exceedsIntensity } from "./intensity.ts";
 import { nextRandom } from "./prng.ts";
 import { TRANSITIONS } from "./transitions.ts";
@@ -84,8 +85,8 @@ export function initialState(config: Config): State {
     phase: "idle",
     config,
     groups: new Map(),
-    workers: new Map(),
-    timers: new Map(),
+    workers: new WorkerMap(),
+    timers: new TimerMap(),
     nextWorkerId: 1,
     nextTimerId: 1,
     generation: 1,
@@ -123,8 +124,8 @@ export function cloneState(state: State): State {
       rolloutQueue: [...group.rolloutQueue],
       counts: { ...group.counts },
     }])),
-    workers: new Map([...state.workers].map(([id, worker]) => [id, copyWorker(worker)])),
-    timers: new Map(),
+    workers: new WorkerMap([...state.workers].map(([id, worker]) => [id, copyWorker(worker)])),
+    timers: new TimerMap(),
     restartTimes: [...state.restartTimes],
     rollout: state.rollout === null ? null : { ...state.rollout },
     outcome: state.outcome === null ? null : { ...state.outcome },
@@ -454,11 +455,17 @@ function onTimer(ctx: Step, id: string): void {
  * since it was armed moves to the next deadline under the same id and
  * purpose, so the timer map is not churned. Returns that move, or null when
  * the timer is something else, stale, or due (a hang): `onTimer` handles those.
+ * The worker comes from the `TimerMap` index when it holds the id (the
+ * `liveTimer` check below confirms it), else from the purpose.
  */
 function movedLiveness(state: State, id: string, now: number): Effect | null {
-  const purpose = state.timers.get(id);
-  if (purpose === undefined || purpose.kind !== "live") return null;
-  const worker = purpose.ref;
+  const timers = state.timers;
+  let worker = timers instanceof TimerMap ? timers.liveWorker(id) : undefined;
+  if (worker === undefined) {
+    const purpose = timers.get(id);
+    if (purpose === undefined || purpose.kind !== "live") return null;
+    worker = purpose.ref;
+  }
   if (worker.liveTimer !== id || worker.phase !== "ready") return null;
   const timeout = state.groups.get(worker.group)!.config.heartbeatTimeoutMs;
   if (timeout === 0 || now - worker.lastBeatAt >= timeout) return null;
@@ -831,13 +838,14 @@ function dropRetiredSlots(group: GroupState): void {
  * a liveness check reads come first, next to the hidden-class pointer: with
  * 10,000 workers the worker an event names is usually not in the CPU cache,
  * and those fields then cost one or two cache-line fetches rather than up
- * to three (the object is 168 bytes, its timer ids included).
+ * to three (the object is 168 bytes, its timer ids included). `id` is not
+ * among them: the index of `WorkerMap` keeps each id beside its worker.
  */
 function newWorker(fields: Worker): Worker {
   return {
     lastBeatAt: fields.lastBeatAt,
-    phase: fields.phase,
     liveTimer: fields.liveTimer,
+    phase: fields.phase,
     group: fields.group,
     id: fields.id,
     slot: fields.slot,

@@ -222,6 +222,11 @@ export interface State {
   phase: SupervisorPhase;
   config: Config;
   groups: Map<string, GroupState>;
+  /**
+   * `initialState` and `cloneState` make `workers` and `timers` a `WorkerMap`
+   * and a `TimerMap` (`indexed_map.ts`): Maps with an index for the
+   * heartbeat and the liveness check. `step` works with any Map there.
+   */
   workers: Map<number, Worker>;
   timers: Map<string, TimerPurpose>;
   nextWorkerId: number;

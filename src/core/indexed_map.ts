@@ -1,0 +1,218 @@
+/**
+ * Maps of the supervisor state with a direct-mapped index beside them, for
+ * the two hot events: a heartbeat names a worker id, a liveness check a
+ * timer id. With 10,000 workers the state no longer fits the CPU cache, and
+ * a `Map` lookup then waits on its hash bucket and on its entry before it
+ * reaches the worker; an index position (a key and its value side by side,
+ * at `key & mask`) is one load, from an array that mostly stays cached.
+ *
+ * They are `Map`s: iteration order, `size`, `has`, `forEach` and everything
+ * the tests, the status view and the chaos replay read behave as in a plain
+ * `Map`, which stays the authority. The index holds a subset of the
+ * entries: a key whose position another key holds is found in the `Map`.
+ * It doubles as the map grows, so it stays at least twice as long.
+ *
+ * @module
+ */
+
+import type { TimerPurpose, Worker } from "./types.ts";
+
+/** Smallest number of index positions, a power of two. */
+const MIN_POSITIONS = 16;
+
+/** Index positions for `size` entries: a power of two >= 2 * size. */
+function positionsFor(size: number): number {
+  let positions = MIN_POSITIONS;
+  while (positions < size * 2) positions *= 2;
+  return positions;
+}
+
+/** An empty index: key at `2 * position`, value at `2 * position + 1`. */
+function emptyIndex(positions: number): (number | Worker | undefined)[] {
+  return new Array<number | Worker | undefined>(2 * positions).fill(undefined);
+}
+
+/**
+ * The workers of a state, keyed by worker id: `get` of a live worker reads
+ * its index position before it falls back to the `Map`.
+ *
+ * @example
+ * ```ts
+ * import { WorkerMap } from "./indexed_map.ts";
+ * import type { Worker } from "./types.ts";
+ * const workers = new WorkerMap();
+ * const worker = { id: 7 } as Worker;
+ * workers.set(7, worker);
+ * console.log(workers.get(7) === worker, workers.get(23), workers.size); // true undefined 1
+ * ```
+ */
+export class WorkerMap extends Map<number, Worker> {
+  #index = emptyIndex(MIN_POSITIONS);
+  #mask = MIN_POSITIONS - 1;
+
+  /**
+   * @param entries Initial entries, as for `new Map(entries)`.
+   */
+  constructor(entries?: Iterable<readonly [number, Worker]>) {
+    // Map's constructor would call `set` before the index exists.
+    super();
+    if (entries !== undefined) for (const [id, worker] of entries) this.set(id, worker);
+  }
+
+  /** The worker with this id, or undefined. */
+  override get(id: number): Worker | undefined {
+    const index = this.#index;
+    const at = 2 * (id & this.#mask);
+    if (index[at] === id) return index[at + 1] as Worker;
+    return super.get(id);
+  }
+
+  /** Add or replace a worker; it takes its index position from any other. */
+  override set(id: number, worker: Worker): this {
+    super.set(id, worker);
+    if (this.size * 4 > this.#index.length) this.#rebuild();
+    this.#put(id, worker);
+    return this;
+  }
+
+  /** Remove a worker, and its index position if it holds one. */
+  override delete(id: number): boolean {
+    const at = 2 * (id & this.#mask);
+    if (this.#index[at] === id) {
+      this.#index[at] = undefined;
+      this.#index[at + 1] = undefined;
+    }
+    return super.delete(id);
+  }
+
+  /** Remove every worker. */
+  override clear(): void {
+    super.clear();
+    this.#index.fill(undefined);
+  }
+
+  #put(id: number, worker: Worker): void {
+    if (!Number.isInteger(id) || id < 0) return;
+    const at = 2 * (id & this.#mask);
+    this.#index[at] = id;
+    this.#index[at + 1] = worker;
+  }
+
+  #rebuild(): void {
+    const positions = positionsFor(this.size);
+    this.#index = emptyIndex(positions);
+    this.#mask = positions - 1;
+    for (const [id, worker] of super.entries()) this.#put(id, worker);
+  }
+}
+
+/**
+ * The number in a timer id the core made (`t` and decimal digits without a
+ * leading zero, so each id has its own number), or -1 for any other string.
+ * It reads the id's characters, in the cache line of the string's header
+ * that a `Map` lookup reads for the hash anyway.
+ */
+function timerNumber(id: string): number {
+  const length = id.length;
+  if (length < 2 || length > 10 || id.charCodeAt(0) !== 116) return -1;
+  if (length > 2 && id.charCodeAt(1) === 48) return -1;
+  let n = 0;
+  for (let i = 1; i < length; i++) {
+    const digit = id.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+/**
+ * The armed timers of a state, keyed by timer id (`t1`, `t2`, ...). Beside
+ * the `Map`, an index finds the worker of a liveness timer from the timer's
+ * number, without the `Map` lookup and the purpose object.
+ *
+ * @example
+ * ```ts
+ * import { TimerMap } from "./indexed_map.ts";
+ * import type { Worker } from "./types.ts";
+ * const timers = new TimerMap();
+ * const worker = { id: 1, liveTimer: "t3" } as Worker;
+ * timers.set("t3", { kind: "live", worker: 1, ref: worker });
+ * console.log(timers.liveWorker("t3") === worker, timers.get("t3")?.kind, timers.size); // true "live" 1
+ * ```
+ */
+export class TimerMap extends Map<string, TimerPurpose> {
+  /** Timer number at `2 * position`, the worker of that liveness timer at `2 * position + 1`. */
+  #index = emptyIndex(MIN_POSITIONS);
+  #mask = MIN_POSITIONS - 1;
+
+  /**
+   * @param entries Initial entries, as for `new Map(entries)`.
+   */
+  constructor(entries?: Iterable<readonly [string, TimerPurpose]>) {
+    super();
+    if (entries !== undefined) for (const [id, purpose] of entries) this.set(id, purpose);
+  }
+
+  /**
+   * The worker whose liveness timer `id` is, when the index holds it;
+   * undefined says nothing (look the purpose up with `get`). It may name a
+   * worker whose liveness timer has since been re-armed under another id
+   * only if the caller keeps a stale index, so check `worker.liveTimer === id`.
+   *
+   * @param id A timer id.
+   * @returns The worker, or undefined.
+   */
+  liveWorker(id: string): Worker | undefined {
+    const n = timerNumber(id);
+    const index = this.#index;
+    const at = 2 * (n & this.#mask);
+    if (n >= 0 && index[at] === n) return index[at + 1] as Worker;
+    return undefined;
+  }
+
+  /** Arm or replace a timer; a liveness timer takes its index position from any other. */
+  override set(id: string, purpose: TimerPurpose): this {
+    super.set(id, purpose);
+    if (this.size * 4 > this.#index.length) this.#rebuild();
+    this.#put(id, purpose);
+    return this;
+  }
+
+  /** Remove a timer, and its index position if it holds one. */
+  override delete(id: string): boolean {
+    const n = timerNumber(id);
+    const at = 2 * (n & this.#mask);
+    if (n >= 0 && this.#index[at] === n) {
+      this.#index[at] = undefined;
+      this.#index[at + 1] = undefined;
+    }
+    return super.delete(id);
+  }
+
+  /** Remove every timer. */
+  override clear(): void {
+    super.clear();
+    this.#index.fill(undefined);
+  }
+
+  #put(id: string, purpose: TimerPurpose): void {
+    const n = timerNumber(id);
+    if (n < 0) return;
+    const at = 2 * (n & this.#mask);
+    if (purpose.kind === "live") {
+      this.#index[at] = n;
+      this.#index[at + 1] = purpose.ref;
+    } else if (this.#index[at] === n) {
+      // The id now names another kind of timer.
+      this.#index[at] = undefined;
+      this.#index[at + 1] = undefined;
+    }
+  }
+
+  #rebuild(): void {
+    const positions = positionsFor(this.size);
+    this.#index = emptyIndex(positions);
+    this.#mask = positions - 1;
+    for (const [id, purpose] of super.entries()) this.#put(id, purpose);
+  }
+}
