@@ -33,6 +33,76 @@ function emptyIndex(positions: number): (number | Worker | undefined)[] {
 }
 
 /**
+ * What the two maps share: the `Map`, and beside it the index, an array
+ * with a number at `2 * position` and its value at `2 * position + 1`,
+ * `position = number & mask`. Each subclass says which number a key has
+ * and what the index keeps for an entry, and reads the index on its own
+ * hot path.
+ */
+abstract class IndexedMap<K, V> extends Map<K, V> {
+  protected index = emptyIndex(MIN_POSITIONS);
+  protected mask = MIN_POSITIONS - 1;
+
+  constructor(entries?: Iterable<readonly [K, V]>) {
+    // Map's constructor would call `set` before the index exists.
+    super();
+    if (entries !== undefined) for (const [key, value] of entries) this.set(key, value);
+  }
+
+  /** The key's number in the index, or -1 for a key the index cannot hold. */
+  protected abstract numberOf(key: K): number;
+
+  /** What the index keeps for this entry (undefined: nothing). */
+  protected abstract indexed(value: V): Worker | undefined;
+
+  /** Add or replace an entry; it takes its index position from any other. */
+  override set(key: K, value: V): this {
+    super.set(key, value);
+    if (this.size * 4 > this.index.length) this.#rebuild();
+    this.#put(key, value);
+    return this;
+  }
+
+  /** Remove an entry, and its index position if it holds one. */
+  override delete(key: K): boolean {
+    this.#release(this.numberOf(key));
+    return super.delete(key);
+  }
+
+  /** Remove every entry. */
+  override clear(): void {
+    super.clear();
+    this.index.fill(undefined);
+  }
+
+  #put(key: K, value: V): void {
+    const n = this.numberOf(key);
+    if (n < 0) return;
+    const kept = this.indexed(value);
+    if (kept === undefined) return this.#release(n);
+    const at = 2 * (n & this.mask);
+    this.index[at] = n;
+    this.index[at + 1] = kept;
+  }
+
+  /** Empties the position of number `n` if `n` holds it. */
+  #release(n: number): void {
+    const at = 2 * (n & this.mask);
+    if (n >= 0 && this.index[at] === n) {
+      this.index[at] = undefined;
+      this.index[at + 1] = undefined;
+    }
+  }
+
+  #rebuild(): void {
+    const positions = positionsFor(this.size);
+    this.index = emptyIndex(positions);
+    this.mask = positions - 1;
+    for (const [key, value] of super.entries()) this.#put(key, value);
+  }
+}
+
+/**
  * The workers of a state, keyed by worker id: `get` of a live worker reads
  * its index position before it falls back to the `Map`.
  *
@@ -46,63 +116,21 @@ function emptyIndex(positions: number): (number | Worker | undefined)[] {
  * console.log(workers.get(7) === worker, workers.get(23), workers.size); // true undefined 1
  * ```
  */
-export class WorkerMap extends Map<number, Worker> {
-  #index = emptyIndex(MIN_POSITIONS);
-  #mask = MIN_POSITIONS - 1;
-
-  /**
-   * @param entries Initial entries, as for `new Map(entries)`.
-   */
-  constructor(entries?: Iterable<readonly [number, Worker]>) {
-    // Map's constructor would call `set` before the index exists.
-    super();
-    if (entries !== undefined) for (const [id, worker] of entries) this.set(id, worker);
-  }
-
+export class WorkerMap extends IndexedMap<number, Worker> {
   /** The worker with this id, or undefined. */
   override get(id: number): Worker | undefined {
-    const index = this.#index;
-    const at = 2 * (id & this.#mask);
+    const index = this.index;
+    const at = 2 * (id & this.mask);
     if (index[at] === id) return index[at + 1] as Worker;
     return super.get(id);
   }
 
-  /** Add or replace a worker; it takes its index position from any other. */
-  override set(id: number, worker: Worker): this {
-    super.set(id, worker);
-    if (this.size * 4 > this.#index.length) this.#rebuild();
-    this.#put(id, worker);
-    return this;
+  protected numberOf(id: number): number {
+    return Number.isInteger(id) && id >= 0 ? id : -1;
   }
 
-  /** Remove a worker, and its index position if it holds one. */
-  override delete(id: number): boolean {
-    const at = 2 * (id & this.#mask);
-    if (this.#index[at] === id) {
-      this.#index[at] = undefined;
-      this.#index[at + 1] = undefined;
-    }
-    return super.delete(id);
-  }
-
-  /** Remove every worker. */
-  override clear(): void {
-    super.clear();
-    this.#index.fill(undefined);
-  }
-
-  #put(id: number, worker: Worker): void {
-    if (!Number.isInteger(id) || id < 0) return;
-    const at = 2 * (id & this.#mask);
-    this.#index[at] = id;
-    this.#index[at + 1] = worker;
-  }
-
-  #rebuild(): void {
-    const positions = positionsFor(this.size);
-    this.#index = emptyIndex(positions);
-    this.#mask = positions - 1;
-    for (const [id, worker] of super.entries()) this.#put(id, worker);
+  protected indexed(worker: Worker): Worker {
+    return worker;
   }
 }
 
@@ -140,19 +168,7 @@ function timerNumber(id: string): number {
  * console.log(timers.liveWorker("t3") === worker, timers.get("t3")?.kind, timers.size); // true "live" 1
  * ```
  */
-export class TimerMap extends Map<string, TimerPurpose> {
-  /** Timer number at `2 * position`, the worker of that liveness timer at `2 * position + 1`. */
-  #index = emptyIndex(MIN_POSITIONS);
-  #mask = MIN_POSITIONS - 1;
-
-  /**
-   * @param entries Initial entries, as for `new Map(entries)`.
-   */
-  constructor(entries?: Iterable<readonly [string, TimerPurpose]>) {
-    super();
-    if (entries !== undefined) for (const [id, purpose] of entries) this.set(id, purpose);
-  }
-
+export class TimerMap extends IndexedMap<string, TimerPurpose> {
   /**
    * The worker whose liveness timer `id` is, when the index holds it;
    * undefined says nothing (look the purpose up with `get`). It may name a
@@ -164,55 +180,18 @@ export class TimerMap extends Map<string, TimerPurpose> {
    */
   liveWorker(id: string): Worker | undefined {
     const n = timerNumber(id);
-    const index = this.#index;
-    const at = 2 * (n & this.#mask);
+    const index = this.index;
+    const at = 2 * (n & this.mask);
     if (n >= 0 && index[at] === n) return index[at + 1] as Worker;
     return undefined;
   }
 
-  /** Arm or replace a timer; a liveness timer takes its index position from any other. */
-  override set(id: string, purpose: TimerPurpose): this {
-    super.set(id, purpose);
-    if (this.size * 4 > this.#index.length) this.#rebuild();
-    this.#put(id, purpose);
-    return this;
+  protected numberOf(id: string): number {
+    return timerNumber(id);
   }
 
-  /** Remove a timer, and its index position if it holds one. */
-  override delete(id: string): boolean {
-    const n = timerNumber(id);
-    const at = 2 * (n & this.#mask);
-    if (n >= 0 && this.#index[at] === n) {
-      this.#index[at] = undefined;
-      this.#index[at + 1] = undefined;
-    }
-    return super.delete(id);
-  }
-
-  /** Remove every timer. */
-  override clear(): void {
-    super.clear();
-    this.#index.fill(undefined);
-  }
-
-  #put(id: string, purpose: TimerPurpose): void {
-    const n = timerNumber(id);
-    if (n < 0) return;
-    const at = 2 * (n & this.#mask);
-    if (purpose.kind === "live") {
-      this.#index[at] = n;
-      this.#index[at + 1] = purpose.ref;
-    } else if (this.#index[at] === n) {
-      // The id now names another kind of timer.
-      this.#index[at] = undefined;
-      this.#index[at + 1] = undefined;
-    }
-  }
-
-  #rebuild(): void {
-    const positions = positionsFor(this.size);
-    this.#index = emptyIndex(positions);
-    this.#mask = positions - 1;
-    for (const [id, purpose] of super.entries()) this.#put(id, purpose);
+  /** Only liveness timers are indexed (by their worker); any other kind frees the id's position. */
+  protected indexed(purpose: TimerPurpose): Worker | undefined {
+    return purpose.kind === "live" ? purpose.ref : undefined;
   }
 }
