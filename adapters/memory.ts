@@ -20,7 +20,7 @@
 import { Agenda, type Pending } from "./_agenda.ts";
 import type { Adapter, Clock, ProcessHandle, ProcessListener, TimerHandle } from "../src/adapter.ts";
 import { initialState, step } from "../src/core/step.ts";
-import { nextRandom } from "../src/core/prng.ts";
+import { randomSource } from "../src/core/prng.ts";
 import { validateConfig } from "../src/core/config.ts";
 import type { Config, Effect, Event, SignalName, SpawnSpec, State } from "../src/core/types.ts";
 
@@ -401,12 +401,7 @@ export function simulate(options: SimulateOptions): SimulationResult {
     const kinds = faults.kinds ?? ALL_FAULTS;
     const meanGap = faults.meanGapMs ?? 500;
     const faultsUntil = Math.min(faults.untilMs ?? 10_000, until);
-    let rng = options.seed | 0;
-    const draw = (): number => {
-      const next = nextRandom(rng);
-      rng = next.state;
-      return next.value;
-    };
+    const draw = randomSource(options.seed);
     let at = 0;
     for (;;) {
       at += 1 + Math.floor(draw() * meanGap * 2);

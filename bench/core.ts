@@ -32,7 +32,7 @@
 
 import { Simulation } from "../adapters/memory.ts";
 import { validateConfig } from "../src/core/config.ts";
-import { nextRandom } from "../src/core/prng.ts";
+import { randomSource } from "../src/core/prng.ts";
 import { cloneState, step } from "../src/core/step.ts";
 import type { Config, Event, State } from "../src/core/types.ts";
 
@@ -107,12 +107,7 @@ function record(layout: Layout): Workload {
   while (readyCount(simulation.state) < layout.workers) simulation.advance(10);
   const snapshot = cloneState(simulation.state);
   stream.length = 0;
-  let rng = 42;
-  const draw = (): number => {
-    const next = nextRandom(rng);
-    rng = next.state;
-    return next.value;
-  };
+  const draw = randomSource(42);
   const wanted = EVENTS * (ROUNDS + 1);
   while (stream.length < wanted) {
     const before = stream.length;

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { nextRandom } from "../src/core/prng.ts";
+import { randomSource } from "../src/core/prng.ts";
 
 /** The faults the harness injects. */
 export type FaultKind =
@@ -93,12 +93,7 @@ export function planSchedule(options: ScheduleOptions): Schedule {
   const meanGap = options.meanGapMs ?? 2_000;
   const quietMs = Math.min(options.quietMs ?? 10_000, Math.floor(options.durationMs / 2));
   const quietFrom = options.durationMs - quietMs;
-  let rng = options.seed | 0;
-  const draw = (): number => {
-    const next = nextRandom(rng);
-    rng = next.state;
-    return next.value;
-  };
+  const draw = randomSource(options.seed);
   const between = (low: number, high: number): number => low + Math.floor(draw() * (high - low + 1));
   const faults: Fault[] = [];
   // The first fault waits for the launcher to come up.

@@ -33,3 +33,28 @@ export function nextRandom(state: number): Draw {
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
   return { value: ((t ^ (t >>> 14)) >>> 0) / 4294967296, state: next };
 }
+
+/**
+ * A draw function over `nextRandom` that keeps its own state, for code
+ * outside the state machine (the simulator's fault schedule, the chaos
+ * schedule, benchmarks and tests) that draws many numbers from one seed.
+ *
+ * @param seed The PRNG's first state (taken as a 32-bit integer).
+ * @returns A function returning the next number in [0, 1) on each call.
+ *
+ * @example The same seed, the same numbers
+ * ```ts
+ * import { randomSource } from "./prng.ts";
+ * const a = randomSource(7);
+ * const b = randomSource(7);
+ * console.log(a() === b() && a() === b()); // true
+ * ```
+ */
+export function randomSource(seed: number): () => number {
+  let state = seed | 0;
+  return (): number => {
+    const next = nextRandom(state);
+    state = next.state;
+    return next.value;
+  };
+}

@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Simulation } from "../../adapters/memory.ts";
 import { validateConfig } from "../../src/core/config.ts";
-import { nextRandom } from "../../src/core/prng.ts";
+import { randomSource } from "../../src/core/prng.ts";
 import { cloneState, step } from "../../src/core/step.ts";
 import type { Config, Event, State } from "../../src/core/types.ts";
 import { RUNTIME } from "../_harness.ts";
@@ -105,12 +105,7 @@ function recorded(workers: number, events: number): { snapshot: State; stream: {
   while (simulation.state.groups.get("web")!.counts.ready < workers) simulation.advance(10);
   const snapshot = cloneState(simulation.state);
   stream.length = 0;
-  let rng = 7;
-  const draw = (): number => {
-    const next = nextRandom(rng);
-    rng = next.state;
-    return next.value;
-  };
+  const draw = randomSource(7);
   while (stream.length < events) {
     const before = stream.length;
     simulation.advance(1);
