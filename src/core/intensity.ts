@@ -7,32 +7,72 @@
  * @module
  */
 
+import type { RestartWindow } from "./types.ts";
+
 /**
- * Drop restart times that have left the window ending at `now`.
- * The window is half-open, (now - periodMs, now].
+ * A window with no restarts in it.
  *
- * @param times Restart times, oldest first; updated in place.
- * @param now The current time.
- * @param periodMs The window length.
- * @returns The same array, for chaining.
+ * @returns A new, empty window.
  *
  * @example
  * ```ts
- * import { pruneRestarts } from "./intensity.ts";
- * console.log(pruneRestarts([0, 500, 900], 1500, 1000)); // [900]
+ * import { emptyRestartWindow } from "./intensity.ts";
+ * console.log(emptyRestartWindow()); // { times: [], start: 0 }
  * ```
  */
-export function pruneRestarts(times: number[], now: number, periodMs: number): number[] {
-  let drop = 0;
-  while (drop < times.length && times[drop]! <= now - periodMs) drop++;
-  if (drop > 0) times.splice(0, drop);
-  return times;
+export function emptyRestartWindow(): RestartWindow {
+  return { times: [], start: 0 };
+}
+
+/**
+ * Add a restart made at `now`, which is no earlier than the last one added.
+ *
+ * @param window Updated in place.
+ * @param now The restart's time.
+ *
+ * @example
+ * ```ts
+ * import { addRestart, emptyRestartWindow, restartsInWindow } from "./intensity.ts";
+ * const window = emptyRestartWindow();
+ * addRestart(window, 100);
+ * console.log(restartsInWindow(window, 100, 1000)); // 1
+ * ```
+ */
+export function addRestart(window: RestartWindow, now: number): void {
+  window.times.push(now);
+}
+
+/**
+ * Drop the restarts that have left the window ending at `now` and count
+ * the rest. The window is half-open, (now - periodMs, now].
+ *
+ * @param window Pruned in place.
+ * @param now The current time.
+ * @param periodMs The window length.
+ * @returns How many restarts are in the window.
+ *
+ * @example
+ * ```ts
+ * import { restartsInWindow } from "./intensity.ts";
+ * console.log(restartsInWindow({ times: [0, 500, 900], start: 0 }, 1500, 1000)); // 1
+ * ```
+ */
+export function restartsInWindow(window: RestartWindow, now: number, periodMs: number): number {
+  const times = window.times;
+  let start = window.start;
+  while (start < times.length && times[start]! <= now - periodMs) start++;
+  if (start > 0 && start * 2 >= times.length) {
+    times.splice(0, start);
+    start = 0;
+  }
+  window.start = start;
+  return times.length - start;
 }
 
 /**
  * Whether one more restart at `now` would exceed the intensity.
  *
- * @param times Restart times, oldest first; pruned in place.
+ * @param window The restarts so far; pruned in place.
  * @param now The current time.
  * @param limits `maxRestarts` and `periodMs` from the config.
  * @returns True when the supervisor must give up instead of restarting.
@@ -40,13 +80,13 @@ export function pruneRestarts(times: number[], now: number, periodMs: number): n
  * @example
  * ```ts
  * import { exceedsIntensity } from "./intensity.ts";
- * console.log(exceedsIntensity([100, 200], 300, { maxRestarts: 2, periodMs: 1000 })); // true
+ * console.log(exceedsIntensity({ times: [100, 200], start: 0 }, 300, { maxRestarts: 2, periodMs: 1000 })); // true
  * ```
  */
 export function exceedsIntensity(
-  times: number[],
+  window: RestartWindow,
   now: number,
   limits: { readonly maxRestarts: number; readonly periodMs: number },
 ): boolean {
-  return pruneRestarts(times, now, limits.periodMs).length >= limits.maxRestarts;
+  return restartsInWindow(window, now, limits.periodMs) >= limits.maxRestarts;
 }

@@ -24,7 +24,7 @@
 import { backoffDelayMs } from "./backoff.ts";
 import { MAX_WORKERS, validateConfig } from "./config.ts";
 import { TimerMap, WorkerMap } from "./indexed_map.ts";
-import { exceedsIntensity } from "./intensity.ts";
+import { addRestart, emptyRestartWindow, exceedsIntensity } from "./intensity.ts";
 import { nextRandom } from "./prng.ts";
 import { TRANSITIONS } from "./transitions.ts";
 import type {
@@ -90,7 +90,7 @@ export function initialState(config: Config): State {
     nextWorkerId: 1,
     nextTimerId: 1,
     generation: 1,
-    restartTimes: [],
+    restarts: emptyRestartWindow(),
     rng: config.seed | 0,
     rollout: null,
     exited: false,
@@ -126,7 +126,7 @@ export function cloneState(state: State): State {
     }])),
     workers: new WorkerMap([...state.workers].map(([id, worker]) => [id, copyWorker(worker)])),
     timers: new TimerMap(),
-    restartTimes: [...state.restartTimes],
+    restarts: { times: state.restarts.times.slice(state.restarts.start), start: 0 },
     rollout: state.rollout === null ? null : { ...state.rollout },
     outcome: state.outcome === null ? null : { ...state.outcome },
   };
@@ -660,10 +660,10 @@ function crashed(ctx: Step, group: GroupState, slot: Slot, worker: Worker, code:
     if (!wasHolder || slot.done) setRollPending(group, slot, false);
     return;
   }
-  if (exceedsIntensity(state.restartTimes, now, state.config)) {
+  if (exceedsIntensity(state.restarts, now, state.config)) {
     return giveUp(ctx, group.config.name, `group "${config.name}" slot ${slot.index} ${how}; more than ${state.config.maxRestarts} restarts within ${state.config.periodMs} ms`);
   }
-  state.restartTimes.push(now);
+  addRestart(state.restarts, now);
   slot.crashes += 1;
   const draw = nextRandom(state.rng);
   state.rng = draw.state;

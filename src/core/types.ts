@@ -217,6 +217,20 @@ export type TimerPurpose =
   }
   | { readonly kind: "backoff"; readonly group: string; readonly slot: number };
 
+/**
+ * The crash restarts of the intensity window, oldest first, as a queue:
+ * `times[start]` onwards are in the window. Times that leave it only move
+ * `start`; the dropped prefix is cut off once it is at least half the array,
+ * so each restart is copied at most once on average, however many the
+ * window holds (`maxRestarts` may be a million).
+ */
+export interface RestartWindow {
+  /** Restart times, oldest first; those before `start` have left the window. */
+  readonly times: number[];
+  /** Index of the oldest restart still in the window. */
+  start: number;
+}
+
 /** The whole supervisor. `step` takes ownership: it may update and return the same object. */
 export interface State {
   phase: SupervisorPhase;
@@ -233,8 +247,8 @@ export interface State {
   nextTimerId: number;
   /** Supervisor generation: bumped by every reload. */
   generation: number;
-  /** Times of crash restarts inside the intensity window, oldest first. */
-  restartTimes: number[];
+  /** The crash restarts inside the intensity window (`intensity.ts`). */
+  restarts: RestartWindow;
   /** PRNG state (32 bits). */
   rng: number;
   /** The rollout under way (reload or restart), if any. */

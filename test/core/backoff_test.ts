@@ -8,9 +8,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { backoffDelayMs, backoffFloorMs } from "../../src/core/backoff.ts";
-import { exceedsIntensity, pruneRestarts } from "../../src/core/intensity.ts";
+import { addRestart, exceedsIntensity, restartsInWindow } from "../../src/core/intensity.ts";
 import { nextRandom } from "../../src/core/prng.ts";
-import type { BackoffConfig } from "../../src/core/types.ts";
+import type { BackoffConfig, RestartWindow } from "../../src/core/types.ts";
 
 const DOUBLING: BackoffConfig = { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 };
 
@@ -53,25 +53,55 @@ test("backoffDelayMs() never goes below the floor nor past floor * (1 + jitter)"
   }
 });
 
-test("pruneRestarts() keeps the half-open window (now - periodMs, now]", () => {
-  assert.deepEqual(pruneRestarts([0, 500, 900], 1500, 1000), [900]);
-  assert.deepEqual(pruneRestarts([500, 501], 1500, 1000), [501]);
-  assert.deepEqual(pruneRestarts([], 1500, 1000), []);
+/** A window over a copy of `times`. */
+function windowOf(times: number[]): RestartWindow {
+  return { times: [...times], start: 0 };
+}
+
+test("restartsInWindow() counts the half-open window (now - periodMs, now]", () => {
+  assert.equal(restartsInWindow(windowOf([0, 500, 900]), 1500, 1000), 1);
+  assert.equal(restartsInWindow(windowOf([500, 501]), 1500, 1000), 1);
+  assert.equal(restartsInWindow(windowOf([]), 1500, 1000), 0);
+  assert.equal(restartsInWindow(windowOf([600, 700]), 1500, 1000), 2);
 });
 
-test("pruneRestarts() updates the array in place", () => {
-  const times = [0, 10, 2000];
-  assert.equal(pruneRestarts(times, 2500, 1000), times);
-  assert.deepEqual(times, [2000]);
+test("restartsInWindow() drops what has left the window from the window itself", () => {
+  const window = windowOf([0, 10, 2000]);
+  restartsInWindow(window, 2500, 1000);
+  assert.deepEqual(window.times.slice(window.start), [2000]);
+  addRestart(window, 2600);
+  assert.equal(restartsInWindow(window, 2600, 1000), 2);
+  assert.equal(restartsInWindow(window, 3500, 1000), 1);
+  assert.deepEqual(window.times.slice(window.start), [2600]);
+});
+
+test("restartsInWindow() copies each restart O(1) times on average, however many the window holds", () => {
+  // A steady crash rate with 2,000 restarts in the window: cutting the expired
+  // entries off the front at every prune would copy the whole window each time.
+  let copies = 0;
+  const times = new Proxy<number[]>([], {
+    set(target, property, value, receiver): boolean {
+      if (typeof property === "string" && /^\d+$/.test(property)) copies += 1;
+      return Reflect.set(target, property, value, receiver);
+    },
+  });
+  const window: RestartWindow = { times, start: 0 };
+  const restarts = 20_000;
+  for (let now = 0; now < restarts; now++) {
+    assert.equal(exceedsIntensity(window, now, { maxRestarts: 1_000_000, periodMs: 2_000 }), false);
+    addRestart(window, now);
+    assert.equal(window.times.length - window.start, Math.min(now + 1, 2_000));
+  }
+  assert.ok(copies <= 3 * restarts, `${copies} element writes for ${restarts} restarts`);
 });
 
 test("exceedsIntensity() allows maxRestarts in a window and refuses one more", () => {
   const limits = { maxRestarts: 3, periodMs: 1000 };
-  assert.equal(exceedsIntensity([100, 200], 300, limits), false);
-  assert.equal(exceedsIntensity([100, 200, 300], 400, limits), true);
-  assert.equal(exceedsIntensity([100, 200, 300], 1100, limits), false); // 100 has left the window
+  assert.equal(exceedsIntensity(windowOf([100, 200]), 300, limits), false);
+  assert.equal(exceedsIntensity(windowOf([100, 200, 300]), 400, limits), true);
+  assert.equal(exceedsIntensity(windowOf([100, 200, 300]), 1100, limits), false); // 100 has left the window
 });
 
 test("exceedsIntensity() refuses every restart when maxRestarts is 0", () => {
-  assert.equal(exceedsIntensity([], 0, { maxRestarts: 0, periodMs: 1000 }), true);
+  assert.equal(exceedsIntensity(windowOf([]), 0, { maxRestarts: 0, periodMs: 1000 }), true);
 });

@@ -82,7 +82,8 @@ function instrumented(state: State): State {
   copy.groups = new CountingMap(copy.groups);
   copy.workers = new CountingMap(copy.workers);
   copy.timers = new CountingMap(copy.timers);
-  // Not `restartTimes`: it holds the crash restarts of the last `periodMs`, so its length follows the crash rate and `maxRestarts`, not the workers.
+  // Not `restarts`: it holds the crash restarts of the last `periodMs`, so its length follows the crash
+  // rate and `maxRestarts`, not the workers; test/core/backoff_test.ts shows its upkeep is O(1) per restart.
   return copy;
 }
 
