@@ -28,8 +28,14 @@ export function backoffFloorMs(config: BackoffConfig, attempt: number): number {
   if (attempt <= 1) return 0;
   // Repeated multiplication rather than `**`: Math.pow may round differently
   // across engines, and traces must match byte for byte.
+  // factor >= 1, so a product equal to the delay (factor 1, or initialMs 0)
+  // stays there: stop, or a long crash loop would cost one turn per attempt.
   let delay = config.initialMs;
-  for (let k = 2; k < attempt && delay < config.maxMs; k++) delay *= config.factor;
+  for (let k = 2; k < attempt && delay < config.maxMs; k++) {
+    const next = delay * config.factor;
+    if (next === delay) break;
+    delay = next;
+  }
   return Math.round(Math.min(config.maxMs, delay));
 }
 

@@ -32,6 +32,20 @@ test("backoffFloorMs() stays finite and capped for a huge attempt", () => {
   assert.equal(backoffFloorMs({ initialMs: 1, maxMs: 30_000, factor: 100, jitter: 0 }, 1_000_000), 30_000);
 });
 
+test("backoffFloorMs() takes a bounded number of steps when the delay stops growing (factor 1 or initialMs 0)", () => {
+  for (const config of [{ ...DOUBLING, factor: 1 }, { ...DOUBLING, initialMs: 0 }]) {
+    let reads = 0;
+    const counted = new Proxy(config, {
+      get(target, property, receiver): unknown {
+        if (property === "factor") reads += 1;
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    assert.equal(backoffFloorMs(counted, 1_000_000), config.initialMs);
+    assert.ok(reads <= 2, `${reads} steps for attempt 1,000,000 with ${JSON.stringify(config)}`);
+  }
+});
+
 test("backoffDelayMs() adds jitter as a fraction of the floor", () => {
   const config: BackoffConfig = { ...DOUBLING, jitter: 0.5 };
   assert.equal(backoffDelayMs(config, 2, 0), 100);
