@@ -181,7 +181,7 @@ export class Simulation {
   readonly trace: TraceLine[] = [];
   readonly #scheduler = new Scheduler();
   readonly #processes = new Map<number, VirtualProcess>();
-  readonly #timers = new Map<string, Scheduled>();
+  readonly #timers = new Map<number, Scheduled>();
   readonly #observers: ((observation: StepObservation) => void)[] = [];
   readonly #script: ScriptFor;
   readonly #keepTrace: boolean;

@@ -172,7 +172,7 @@ export function replayRecords(options: ReplayOptions): ReplayResult {
 /** The replayed world: the core's state, the due time of each timer it armed, and what was found so far. */
 interface Model {
   readonly state: State;
-  readonly due: Map<string, number>;
+  readonly due: Map<number, number>;
   readonly steps: number;
   readonly exits: number;
   readonly violations: readonly string[];

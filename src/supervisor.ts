@@ -146,7 +146,7 @@ class Driver {
   /** The event whose effects are executing. */
   #current: Event = { type: "start" };
   readonly #processes = new Map<number, Tracked>();
-  readonly #timers = new Map<string, TimerHandle>();
+  readonly #timers = new Map<number, TimerHandle>();
   readonly #waiters = new Set<Waiter>();
   readonly #subscribers = new Set<(record: SupervisorRecord | null) => void>();
   #outcome: Outcome | null = null;

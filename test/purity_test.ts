@@ -282,7 +282,7 @@ test("findViolations() accepts pure code that names forbidden things in comments
   const source = [
     "// Date.now() and Math.random() are the driver's business; see setTimeout.",
     "/* process.env, Deno.env, Bun.env, globalThis, performance.now() */",
-    "/** @example step(state, { type: 'timer', id: 't1' }, Date.now()) */",
+    "/** @example step(state, { type: 'timer', id: 1 }, Date.now()) */",
     'import type { State } from "./types.ts";',
     'import { next } from "./nested/prng.ts";',
     'export { step } from "./step.ts";',

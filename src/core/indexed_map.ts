@@ -27,6 +27,11 @@ function positionsFor(size: number): number {
   return positions;
 }
 
+/** A key's number in the index: itself when it is a whole number >= 0, else -1 (kept in the `Map` only). */
+function indexNumber(key: number): number {
+  return Number.isInteger(key) && key >= 0 ? key : -1;
+}
+
 /** An empty index: key at `2 * position`, value at `2 * position + 1`. */
 function emptyIndex(positions: number): (number | Worker | undefined)[] {
   return new Array<number | Worker | undefined>(2 * positions).fill(undefined);
@@ -126,7 +131,7 @@ export class WorkerMap extends IndexedMap<number, Worker> {
   }
 
   protected numberOf(id: number): number {
-    return Number.isInteger(id) && id >= 0 ? id : -1;
+    return indexNumber(id);
   }
 
   protected indexed(worker: Worker): Worker {
@@ -135,40 +140,21 @@ export class WorkerMap extends IndexedMap<number, Worker> {
 }
 
 /**
- * The number in a timer id the core made (`t` and decimal digits without a
- * leading zero, so each id has its own number), or -1 for any other string.
- * It reads the id's characters, in the cache line of the string's header
- * that a `Map` lookup reads for the hash anyway.
- */
-function timerNumber(id: string): number {
-  const length = id.length;
-  if (length < 2 || length > 10 || id.charCodeAt(0) !== 116) return -1;
-  if (length > 2 && id.charCodeAt(1) === 48) return -1;
-  let n = 0;
-  for (let i = 1; i < length; i++) {
-    const digit = id.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return -1;
-    n = n * 10 + digit;
-  }
-  return n;
-}
-
-/**
- * The armed timers of a state, keyed by timer id (`t1`, `t2`, ...). Beside
- * the `Map`, an index finds the worker of a liveness timer from the timer's
- * number, without the `Map` lookup and the purpose object.
+ * The armed timers of a state, keyed by timer id (1, 2, ...). Beside the
+ * `Map`, an index finds the worker of a liveness timer from the timer's id,
+ * without the `Map` lookup and the purpose object.
  *
  * @example
  * ```ts
  * import { TimerMap } from "./indexed_map.ts";
  * import type { Worker } from "./types.ts";
  * const timers = new TimerMap();
- * const worker = { id: 1, liveTimer: "t3" } as Worker;
- * timers.set("t3", { kind: "live", worker: 1, ref: worker });
- * console.log(timers.liveWorker("t3") === worker, timers.get("t3")?.kind, timers.size); // true "live" 1
+ * const worker = { id: 1, liveTimer: 3 } as Worker;
+ * timers.set(3, { kind: "live", worker: 1, ref: worker });
+ * console.log(timers.liveWorker(3) === worker, timers.get(3)?.kind, timers.size); // true "live" 1
  * ```
  */
-export class TimerMap extends IndexedMap<string, TimerPurpose> {
+export class TimerMap extends IndexedMap<number, TimerPurpose> {
   /**
    * The worker whose liveness timer `id` is, when the index holds it;
    * undefined says nothing (look the purpose up with `get`). It may name a
@@ -178,16 +164,15 @@ export class TimerMap extends IndexedMap<string, TimerPurpose> {
    * @param id A timer id.
    * @returns The worker, or undefined.
    */
-  liveWorker(id: string): Worker | undefined {
-    const n = timerNumber(id);
+  liveWorker(id: number): Worker | undefined {
     const index = this.index;
-    const at = 2 * (n & this.mask);
-    if (n >= 0 && index[at] === n) return index[at + 1] as Worker;
+    const at = 2 * (id & this.mask);
+    if (index[at] === id) return index[at + 1] as Worker;
     return undefined;
   }
 
-  protected numberOf(id: string): number {
-    return timerNumber(id);
+  protected numberOf(id: number): number {
+    return indexNumber(id);
   }
 
   /** Only liveness timers are indexed (by their worker); any other kind frees the id's position. */

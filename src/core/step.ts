@@ -407,7 +407,7 @@ function onExited(ctx: Step, id: number, code: number | null, signal: string | n
   workerGone(ctx, worker, code, signal, how);
 }
 
-function onTimer(ctx: Step, id: string): void {
+function onTimer(ctx: Step, id: number): void {
   const { state } = ctx;
   const purpose = state.timers.get(id);
   if (purpose === undefined) return ignore(ctx, "timer", `unknown or cancelled timer ${id}`);
@@ -458,7 +458,7 @@ function onTimer(ctx: Step, id: string): void {
  * The worker comes from the `TimerMap` index when it holds the id (the
  * `liveTimer` check below confirms it), else from the purpose.
  */
-function movedLiveness(state: State, id: string, now: number): Effect | null {
+function movedLiveness(state: State, id: number, now: number): Effect | null {
   const timers = state.timers;
   let worker = timers instanceof TimerMap ? timers.liveWorker(id) : undefined;
   if (worker === undefined) {
@@ -899,8 +899,8 @@ function groupOf(ctx: Step, worker: Worker): GroupState {
   return ctx.state.groups.get(worker.group)!;
 }
 
-function arm(ctx: Step, at: number, purpose: TimerPurpose): string {
-  const id = `t${ctx.state.nextTimerId++}`;
+function arm(ctx: Step, at: number, purpose: TimerPurpose): number {
+  const id = ctx.state.nextTimerId++;
   ctx.state.timers.set(id, purpose);
   ctx.effects.push({ type: "setTimer", id, at });
   return id;
@@ -919,7 +919,7 @@ function disarm(ctx: Step, worker: Worker, kind: WorkerTimerKind): void {
 }
 
 /** The id of a worker's timer of one kind (a switch, not a computed key: each case is a fixed field). */
-function timerOf(worker: Worker, kind: WorkerTimerKind): string | null {
+function timerOf(worker: Worker, kind: WorkerTimerKind): number | null {
   switch (kind) {
     case "boot":
       return worker.bootTimer;
@@ -934,7 +934,7 @@ function timerOf(worker: Worker, kind: WorkerTimerKind): string | null {
   }
 }
 
-function setTimerOf(worker: Worker, kind: WorkerTimerKind, id: string | null): void {
+function setTimerOf(worker: Worker, kind: WorkerTimerKind, id: number | null): void {
   switch (kind) {
     case "boot":
       worker.bootTimer = id;
@@ -954,7 +954,7 @@ function setTimerOf(worker: Worker, kind: WorkerTimerKind, id: string | null): v
   }
 }
 
-function cancel(ctx: Step, id: string): void {
+function cancel(ctx: Step, id: number): void {
   if (ctx.state.timers.delete(id)) ctx.effects.push({ type: "cancelTimer", id });
 }
 

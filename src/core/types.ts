@@ -156,11 +156,11 @@ export interface Worker {
    * rather than in a record of their own, so a liveness check reaches the
    * live timer without another dependent memory load.
    */
-  bootTimer: string | null;
-  afterTimer: string | null;
-  liveTimer: string | null;
-  uptimeTimer: string | null;
-  killTimer: string | null;
+  bootTimer: number | null;
+  afterTimer: number | null;
+  liveTimer: number | null;
+  uptimeTimer: number | null;
+  killTimer: number | null;
 }
 
 /** The timers a worker can hold. */
@@ -174,7 +174,7 @@ export interface Slot {
   /** Consecutive crash restarts since a worker of this slot stayed ready for `minUptimeMs`. */
   crashes: number;
   /** Armed backoff timer before a crash restart. */
-  backoffTimer: string | null;
+  backoffTimer: number | null;
   /** Spawn a fresh holder as soon as the current one has exited (planned restarts). */
   respawnOnExit: boolean;
   /** Waiting in the rollout queue for a replacement. */
@@ -242,7 +242,7 @@ export interface State {
    * heartbeat and the liveness check. `step` works with any Map there.
    */
   workers: Map<number, Worker>;
-  timers: Map<string, TimerPurpose>;
+  timers: Map<number, TimerPurpose>;
   nextWorkerId: number;
   nextTimerId: number;
   /** Supervisor generation: bumped by every reload. */
@@ -273,7 +273,7 @@ export type Event =
   | { readonly type: "ready"; readonly id: number }
   | { readonly type: "heartbeat"; readonly id: number }
   | { readonly type: "exited"; readonly id: number; readonly code: number | null; readonly signal: string | null }
-  | { readonly type: "timer"; readonly id: string }
+  | { readonly type: "timer"; readonly id: number }
   | { readonly type: "reload"; readonly config?: unknown }
   | { readonly type: "scale"; readonly group: string; readonly count: number }
   | { readonly type: "restart"; readonly target: RestartTarget }
@@ -308,8 +308,8 @@ export type Effect =
   | { readonly type: "send"; readonly id: number; readonly message: MasterMessage }
   | { readonly type: "signal"; readonly id: number; readonly signal: SignalName }
   /** Arm timer `id` to fire at `at`; an id that is still armed is moved, not duplicated. */
-  | { readonly type: "setTimer"; readonly id: string; readonly at: number }
-  | { readonly type: "cancelTimer"; readonly id: string }
+  | { readonly type: "setTimer"; readonly id: number; readonly at: number }
+  | { readonly type: "cancelTimer"; readonly id: number }
   | { readonly type: "emit"; readonly record: SupervisorRecord }
   | { readonly type: "exit"; readonly code: number; readonly reason: string };
 

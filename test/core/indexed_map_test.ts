@@ -63,32 +63,36 @@ test("WorkerMap finds ids the index cannot hold (negative, fractional) in the Ma
   assert.equal(workers.get(0)?.id, 0);
 });
 
-function live(n: number, of: Worker): [string, TimerPurpose] {
-  return [`t${n}`, { kind: "live", worker: of.id, ref: of }];
+function live(n: number, of: Worker): [number, TimerPurpose] {
+  return [n, { kind: "live", worker: of.id, ref: of }];
 }
 
 test("TimerMap.liveWorker() names the worker of an armed liveness timer and nothing for other ids", () => {
   const a = worker(1);
   const b = worker(2);
-  const timers = new TimerMap([live(5, a), live(22, b), ["t6", { kind: "boot", worker: 1, ref: a }], ["t7", { kind: "backoff", group: "web", slot: 0 }]]);
-  assert.equal(timers.liveWorker("t5"), a);
-  assert.equal(timers.liveWorker("t22"), b);
-  // Not liveness timers, not armed, or not an id the core makes ("t05" would be 5).
-  for (const id of ["t6", "t7", "t37", "t05", "5", "t", "x5", "t5x", "t12345678901"]) assert.equal(timers.liveWorker(id), undefined, id);
-  assert.equal(timers.get("t7")?.kind, "backoff");
-  // t37 shares t5's position in a 16-position index: the later one holds it.
+  const timers = new TimerMap([live(5, a), live(22, b), [6, { kind: "boot", worker: 1, ref: a }], [7, { kind: "backoff", group: "web", slot: 0 }]]);
+  assert.equal(timers.liveWorker(5), a);
+  assert.equal(timers.liveWorker(22), b);
+  // Not liveness timers, not armed, or not an id the core makes.
+  for (const id of [6, 7, 37, 0, -1, 5.5, -27, Number.NaN]) assert.equal(timers.liveWorker(id), undefined, `${id}`);
+  assert.equal(timers.get(7)?.kind, "backoff");
+  // 37 shares 5's position in a 16-position index: the later one holds it.
   timers.set(...live(37, a));
-  assert.equal(timers.liveWorker("t37"), a);
-  assert.equal(timers.liveWorker("t5"), undefined);
-  assert.equal(timers.get("t5")?.kind, "live");
-  timers.delete("t37");
-  assert.equal(timers.liveWorker("t37"), undefined);
+  assert.equal(timers.liveWorker(37), a);
+  assert.equal(timers.liveWorker(5), undefined);
+  assert.equal(timers.get(5)?.kind, "live");
+  timers.delete(37);
+  assert.equal(timers.liveWorker(37), undefined);
   // An id re-armed as another kind leaves the index.
-  timers.set("t22", { kind: "kill", worker: 2, ref: b });
-  assert.equal(timers.liveWorker("t22"), undefined);
+  timers.set(22, { kind: "kill", worker: 2, ref: b });
+  assert.equal(timers.liveWorker(22), undefined);
+  // Ids the index cannot hold live in the Map alone.
+  timers.set(...live(-3, b));
+  assert.equal(timers.get(-3)?.kind, "live");
+  assert.equal(timers.liveWorker(-3), undefined);
   timers.clear();
   assert.equal(timers.size, 0);
-  assert.equal(timers.liveWorker("t5"), undefined);
+  assert.equal(timers.liveWorker(5), undefined);
 });
 
 test("TimerMap keeps its liveness index through growth", () => {
@@ -97,9 +101,9 @@ test("TimerMap keeps its liveness index through growth", () => {
   workers.forEach((w, i) => timers.set(...live(i + 1, w)));
   let found = 0;
   workers.forEach((w, i) => {
-    const hit = timers.liveWorker(`t${i + 1}`);
+    const hit = timers.liveWorker(i + 1);
     if (hit !== undefined) found += 1;
-    assert.ok(hit === undefined || hit === w, `t${i + 1}`);
+    assert.ok(hit === undefined || hit === w, `timer ${i + 1}`);
   });
   // Consecutive numbers below the index length never share a position.
   assert.equal(found, workers.length);

@@ -274,13 +274,13 @@ test("step() spawns nothing after a stop that arrives during a backoff wait", ()
   const backoff = { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 };
   const sim = simulation({ groups: [web({ ready: "none", backoff })] }, () => ({ exitAfterMs: 10 }));
   sim.start();
-  sim.advance(50); // crashed at 11 (restarted at once) and 22 (backoff until 122, timer t4)
-  assert.equal(groupOf(sim).slots[0]!.backoffTimer, "t4");
+  sim.advance(50); // crashed at 11 (restarted at once) and 22 (backoff until 122, timer 4)
+  assert.equal(groupOf(sim).slots[0]!.backoffTimer, 4);
   const mark = sim.trace.length;
   sim.dispatch({ type: "stop", graceful: true });
   assert.deepEqual(effectsSince(sim, mark), [
     { type: "emit", record: { type: "stopRequested", at: 50, graceful: true } },
-    { type: "cancelTimer", id: "t4" },
+    { type: "cancelTimer", id: 4 },
     { type: "emit", record: { type: "stopped", at: 50, code: 0, reason: "stopped" } },
     { type: "exit", code: 0, reason: "stopped" },
   ]);
@@ -751,7 +751,7 @@ test("step() ignores events for unknown ids with an ignored record", () => {
     [{ type: "ready", id: 99 }, "unknown worker 99"],
     [{ type: "heartbeat", id: 99 }, "unknown worker 99"],
     [{ type: "exited", id: 99, code: 0, signal: null }, "unknown worker 99"],
-    [{ type: "timer", id: "t99" }, "unknown or cancelled timer t99"],
+    [{ type: "timer", id: 99 }, "unknown or cancelled timer 99"],
   ];
   for (const [event, reason] of cases) {
     assert.deepEqual(step(state, event, 7).effects, [{ type: "emit", record: { type: "ignored", at: 7, event: event.type, reason } }]);
@@ -773,7 +773,7 @@ test("step() ignores stale facts about a known worker", () => {
   state = step(state, { type: "ready", id: 1 }, 3).state;
   assert.deepEqual(emitted(step(state, { type: "ready", id: 1 }, 4).effects), [{ type: "ignored", at: 4, event: "ready", reason: "worker 1 is ready" }]);
   // The boot timer was cancelled by `ready`; a late firing is stale.
-  assert.deepEqual(emitted(step(state, { type: "timer", id: "t1" }, 5).effects), [{ type: "ignored", at: 5, event: "timer", reason: "unknown or cancelled timer t1" }]);
+  assert.deepEqual(emitted(step(state, { type: "timer", id: 1 }, 5).effects), [{ type: "ignored", at: 5, event: "timer", reason: "unknown or cancelled timer 1" }]);
 });
 
 test("step() rejects requests once stopping", () => {

@@ -41,7 +41,7 @@ export class StaleEventCommand implements Command<Model, World> {
     const state = world.state;
     if (this.kind === "timer") {
       const stale = world.timerIds.filter((id) => !state.timers.has(id));
-      const candidates = [...stale, `t${state.nextTimerId + 1000 + this.index}`, "nonsense"];
+      const candidates = [...stale, state.nextTimerId + 1000 + this.index, 0, -1, 1.5];
       return { type: "timer", id: candidates[this.index % candidates.length]! };
     }
     const candidates = [...world.exitedIds, 0, -1, state.nextWorkerId + 1000 + this.index];

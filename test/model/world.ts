@@ -57,7 +57,7 @@ interface ShadowWorker {
 const TIMER_KINDS = ["boot", "after", "live", "uptime", "kill"] as const;
 
 /** A worker's timer of one kind (its `${kind}Timer` field); undefined without a worker. */
-function timerOf(worker: Worker | undefined, kind: WorkerTimerKind): string | null | undefined {
+function timerOf(worker: Worker | undefined, kind: WorkerTimerKind): number | null | undefined {
   return worker?.[`${kind}Timer` as const];
 }
 
@@ -80,9 +80,9 @@ export class World {
   /** Ids of workers that exited, in order (for stale events). */
   readonly exitedIds: number[] = [];
   /** Timers armed, by id, with their deadline (from setTimer/cancelTimer effects and timer events). */
-  readonly armed = new Map<string, number>();
+  readonly armed = new Map<number, number>();
   /** Every timer id ever armed (for stale events). */
-  readonly timerIds: string[] = [];
+  readonly timerIds: number[] = [];
   readonly #checks: ReadonlySet<Invariant>;
   readonly #groupConfigs: Map<string, GroupConfig>;
   /** A stop began or the supervisor gave up: no spawn may follow. */
