@@ -744,7 +744,7 @@ async function crashSection(plan: Plan, out: string[]): Promise<void> {
 
 async function coreSection(out: string[]): Promise<void> {
   log("core: bench/core.ts");
-  const text = await runChild(["node", built("bench/core.ts")], 300_000);
+  const text = await runChild(["node", "--expose-gc", built("bench/core.ts")], 300_000);
   const md = ["# Core throughput", "", "Written by `npm run bench` (`bench/core.ts` on Node).", "", ...machineHeader(), "", text.trim(), ""].join("\n");
   writeResult("core.md", md);
   out.push("## Core throughput", "", "Events/s of the pure core at 10 to 10,000 workers: [core.md](core.md).", "");
