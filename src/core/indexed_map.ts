@@ -27,41 +27,33 @@ function positionsFor(size: number): number {
   return positions;
 }
 
-/** A key's number in the index: itself when it is a whole number >= 0, else -1 (kept in the `Map` only). */
-function indexNumber(key: number): number {
-  return Number.isInteger(key) && key >= 0 ? key : -1;
-}
-
 /** An empty index: key at `2 * position`, value at `2 * position + 1`. */
 function emptyIndex(positions: number): (number | Worker | undefined)[] {
   return new Array<number | Worker | undefined>(2 * positions).fill(undefined);
 }
 
 /**
- * What the two maps share: the `Map`, and beside it the index, an array
- * with a number at `2 * position` and its value at `2 * position + 1`,
- * `position = number & mask`. Each subclass says which number a key has
- * and what the index keeps for an entry, and reads the index on its own
- * hot path.
+ * What the two maps share: a `Map` keyed by number, and beside it the
+ * index, an array with a key at `2 * position` and what the index keeps for
+ * it at `2 * position + 1`, `position = key & mask`. Keys that are not
+ * whole numbers >= 0 live in the `Map` alone. Each subclass says what the
+ * index keeps for an entry.
  */
-abstract class IndexedMap<K, V> extends Map<K, V> {
+abstract class IndexedMap<V> extends Map<number, V> {
   protected index = emptyIndex(MIN_POSITIONS);
   protected mask = MIN_POSITIONS - 1;
 
-  constructor(entries?: Iterable<readonly [K, V]>) {
+  constructor(entries?: Iterable<readonly [number, V]>) {
     // Map's constructor would call `set` before the index exists.
     super();
     if (entries !== undefined) for (const [key, value] of entries) this.set(key, value);
   }
 
-  /** The key's number in the index, or -1 for a key the index cannot hold. */
-  protected abstract numberOf(key: K): number;
-
   /** What the index keeps for this entry (undefined: nothing). */
   protected abstract indexed(value: V): Worker | undefined;
 
   /** Add or replace an entry; it takes its index position from any other. */
-  override set(key: K, value: V): this {
+  override set(key: number, value: V): this {
     super.set(key, value);
     if (this.size * 4 > this.index.length) this.#rebuild();
     this.#put(key, value);
@@ -69,8 +61,8 @@ abstract class IndexedMap<K, V> extends Map<K, V> {
   }
 
   /** Remove an entry, and its index position if it holds one. */
-  override delete(key: K): boolean {
-    this.#release(this.numberOf(key));
+  override delete(key: number): boolean {
+    this.#release(key);
     return super.delete(key);
   }
 
@@ -80,20 +72,26 @@ abstract class IndexedMap<K, V> extends Map<K, V> {
     this.index.fill(undefined);
   }
 
-  #put(key: K, value: V): void {
-    const n = this.numberOf(key);
-    if (n < 0) return;
+  /** What the index keeps for `key`, or undefined when its position holds another key or nothing. */
+  protected atIndex(key: number): Worker | undefined {
+    const index = this.index;
+    const at = 2 * (key & this.mask);
+    return index[at] === key ? (index[at + 1] as Worker) : undefined;
+  }
+
+  #put(key: number, value: V): void {
+    if (!Number.isInteger(key) || key < 0) return;
     const kept = this.indexed(value);
-    if (kept === undefined) return this.#release(n);
-    const at = 2 * (n & this.mask);
-    this.index[at] = n;
+    if (kept === undefined) return this.#release(key);
+    const at = 2 * (key & this.mask);
+    this.index[at] = key;
     this.index[at + 1] = kept;
   }
 
-  /** Empties the position of number `n` if `n` holds it. */
-  #release(n: number): void {
-    const at = 2 * (n & this.mask);
-    if (n >= 0 && this.index[at] === n) {
+  /** Empties the position of `key` if `key` holds it. */
+  #release(key: number): void {
+    const at = 2 * (key & this.mask);
+    if (this.index[at] === key) {
       this.index[at] = undefined;
       this.index[at + 1] = undefined;
     }
@@ -121,17 +119,10 @@ abstract class IndexedMap<K, V> extends Map<K, V> {
  * console.log(workers.get(7) === worker, workers.get(23), workers.size); // true undefined 1
  * ```
  */
-export class WorkerMap extends IndexedMap<number, Worker> {
+export class WorkerMap extends IndexedMap<Worker> {
   /** The worker with this id, or undefined. */
   override get(id: number): Worker | undefined {
-    const index = this.index;
-    const at = 2 * (id & this.mask);
-    if (index[at] === id) return index[at + 1] as Worker;
-    return super.get(id);
-  }
-
-  protected numberOf(id: number): number {
-    return indexNumber(id);
+    return this.atIndex(id) ?? super.get(id);
   }
 
   protected indexed(worker: Worker): Worker {
@@ -154,7 +145,7 @@ export class WorkerMap extends IndexedMap<number, Worker> {
  * console.log(timers.liveWorker(3) === worker, timers.get(3)?.kind, timers.size); // true "live" 1
  * ```
  */
-export class TimerMap extends IndexedMap<number, TimerPurpose> {
+export class TimerMap extends IndexedMap<TimerPurpose> {
   /**
    * The worker whose liveness timer `id` is, when the index holds it;
    * undefined says nothing (look the purpose up with `get`). It may name a
@@ -165,14 +156,7 @@ export class TimerMap extends IndexedMap<number, TimerPurpose> {
    * @returns The worker, or undefined.
    */
   liveWorker(id: number): Worker | undefined {
-    const index = this.index;
-    const at = 2 * (id & this.mask);
-    if (index[at] === id) return index[at + 1] as Worker;
-    return undefined;
-  }
-
-  protected numberOf(id: number): number {
-    return indexNumber(id);
+    return this.atIndex(id);
   }
 
   /** Only liveness timers are indexed (by their worker); any other kind frees the id's position. */
